@@ -1,0 +1,66 @@
+"""Builds the FastAPI app from each module's `api.router` (JSON) and `pages.router` (HTML).
+
+Modules are discovered: any `onecity.<module>[.<sub>].api|pages` with a `router` is included, and
+any `…subscribers` module is imported so its outbox subscribers register.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+from types import ModuleType
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import onecity
+from onecity import errors
+from onecity.config import get_settings
+from onecity.idempotency import IdempotencyMiddleware
+from onecity.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
+
+ROUTER_MODULES = ("api", "pages")
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+def discover(leaf_names: tuple[str, ...]) -> list[ModuleType]:
+    found = []
+    for info in pkgutil.walk_packages(onecity.__path__, prefix="onecity."):
+        if info.name.rsplit(".", 1)[-1] in leaf_names and ".demo" not in info.name:
+            found.append(importlib.import_module(info.name))
+    return found
+
+
+def load_subscribers() -> None:
+    discover(("subscribers",))
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="OneCity",
+        version=onecity.__version__ if hasattr(onecity, "__version__") else "0.1.0",
+        description="A city's public services and payments on citizens' phones.",
+    )
+    errors.install(app)
+    from onecity.identity.principals import principal_key
+
+    app.state.principal_key = principal_key
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    for module in discover(ROUTER_MODULES):
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
+    load_subscribers()
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Outermost last: the request id exists before idempotency and errors are handled.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    return app

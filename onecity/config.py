@@ -1,0 +1,46 @@
+"""Settings from ONECITY_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONECITY_", env_file=None, extra="ignore")
+
+    database_url: str = Field(default=f"sqlite:///{ROOT / 'var' / 'onecity.db'}")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Directory holding the key ring (field-encryption key, blind-index key, platform signing key).
+    key_dir: Path = ROOT / "var" / "keys"
+    # Base64 of 32 bytes each; when unset they are read from (or created in) key_dir.
+    data_key: str | None = None
+    index_key: str | None = None
+    default_language: str = "zh-CN"
+    city_name: str = "深圳市"
+    city_code: str = "440300"
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Identity policy
+    otp_ttl_seconds: int = 300
+    otp_max_per_hour: int = 5
+    otp_max_attempts: int = 5
+    session_ttl_seconds: int = 7 * 24 * 3600
+    face_threshold: float = 0.5
+    face_nonce_ttl_seconds: int = 120
+    face_grant_ttl_seconds: int = 300
+    signature_max_skew_seconds: int = 300
+    # Set true in the demo: the SMS sender writes codes to the log.
+    sms_backend: str = "log"
+    cookie_secure: bool = False
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Keys, field encryption, blind indexes and signatures. See `keyring`, `fields`, `signing`."""
