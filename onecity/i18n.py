@@ -1,6 +1,7 @@
 """Language negotiation and the UI message catalogue (zh-CN default, en).
 
-The catalogue lives in `web/messages/{lang}.json`; keys are dotted names such as `login.title`.
+Each module keeps its own catalogue in `onecity/<module>[/<sub>]/messages/{lang}.json` (the shell's in
+`web/messages/`); they are merged at load. Keys are dotted names such as `login.title`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from starlette.requests import HTTPConnection
 
 LANGUAGES = ("zh-CN", "en")
 DEFAULT = "zh-CN"
-_MESSAGES = Path(__file__).parent / "web" / "messages"
+_ROOT = Path(__file__).parent
 
 
 def negotiate(conn: HTTPConnection | None) -> str:
@@ -51,10 +52,9 @@ def normalise(tag: str, default: str | None = DEFAULT) -> str:
 
 @lru_cache
 def catalogue(lang: str) -> dict[str, str]:
-    path = _MESSAGES / f"{lang}.json"
-    if not path.exists():
-        return {}
-    data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, str] = {}
+    for path in sorted(_ROOT.glob(f"**/messages/{lang}.json")):
+        data.update(json.loads(path.read_text(encoding="utf-8")))
     return data
 
 
