@@ -1,0 +1,120 @@
+"""Browser tests: a real uvicorn server on a free port and Debian's headless Chromium via Playwright.
+
+Where Chromium is missing or cannot start, every browser test is skipped with the reason shown
+(`pytest -ra` prints it). Screenshots go to `test-artifacts/`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BASE_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Any) -> Iterator[str]:
+    """The app served by uvicorn on 127.0.0.1 (same database as the rest of the test)."""
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("browser tests skipped: Debian's chromium is not installed (scripts/ensure-chromium.sh)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover
+        pytest.skip(f"browser tests skipped: playwright is not importable ({exc})")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def launch_browser(playwright_instance: Any) -> Iterator[Callable[..., Any]]:
+    """`launch_browser(extra_args=[...])` starts a headless Chromium; closed at session end."""
+    opened: list[Any] = []
+
+    def launch(extra_args: list[str] | None = None) -> Any:
+        try:
+            b = playwright_instance.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=BASE_ARGS + (extra_args or [])
+            )
+        except Exception as exc:  # noqa: BLE001
+            pytest.skip(f"browser tests skipped: chromium could not start ({exc})")
+        opened.append(b)
+        return b
+
+    yield launch
+    for b in opened:
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def browser(launch_browser: Callable[..., Any]) -> Any:
+    return launch_browser()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A phone-sized page (390×844, zh-CN) on the live server; a screenshot is saved on failure."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN", base_url=live_server
+    )
+    pg = context.new_page()
+    yield pg
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        shot(pg, f"FAILED-{request.node.name}")
+    context.close()
+
+
+def shot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    rep = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, "rep_" + rep.when, rep)
