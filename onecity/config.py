@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     otp_ttl_seconds: int = 300
     otp_max_per_hour: int = 5
     otp_max_attempts: int = 5
+    otp_max_per_hour_per_ip: int = 60  # one address serves many phones (carrier NAT, an office)
+    otp_resend_seconds: int = 60  # "重新获取" is offered after this many seconds
+    password_max_failures: int = 5  # wrong passwords before the account's password sign-in locks
+    password_lockout_seconds: int = 15 * 60
     session_ttl_seconds: int = 7 * 24 * 3600
     face_threshold: float = 0.5
     face_nonce_ttl_seconds: int = 120

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onecity.db import Base, UTCDateTime
@@ -54,3 +54,55 @@ class Citizen(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)  # derived from the ID number
     region_code: Mapped[str | None] = mapped_column(String(6))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Added by identity_0002
+    real_name_masked: Mapped[str | None] = mapped_column(String(40))
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OtpChallenge(Base):
+    """A one-time code sent by SMS (短信验证码). Only an HMAC of the code is kept; single use."""
+
+    __tablename__ = "otp_challenge"
+    __table_args__ = (Index("ix_otp_challenge_mobile_purpose", "mobile_index", "purpose", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    mobile_index: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(16))  # login | password_reset
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuthSession(Base):
+    """A signed-in session (登录会话): a web cookie or an API bearer token. Only the token's SHA-256 is kept."""
+
+    __tablename__ = "auth_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # citizen | staff | admin
+    subject_id: Mapped[str] = mapped_column(String(40), index=True)  # public id of the citizen/staff
+    credential: Mapped[str] = mapped_column(String(10))  # cookie | bearer
+    label: Mapped[str | None] = mapped_column(String(100))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RateLimitCounter(Base):
+    """Fixed-window hit counters shared by every process (the sliding limit weighs two windows)."""
+
+    __tablename__ = "rate_limit_counter"
+    __table_args__ = (UniqueConstraint("bucket", "window_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(128))
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
