@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy.orm import Session
 
-from onecity.config import get_settings
 from onecity.deps import DbSession
 from onecity.i18n import negotiate
 from onecity.identity import service, sessions
-from onecity.identity.authz import Principal, allow
-from onecity.identity.models import AuthSession
-from onecity.identity.principals import SESSION_COOKIE
+from onecity.identity.authz import Kind, Principal, allow
 from onecity.identity.schemas import (
     CitizenProfile,
     CitizenSummary,
@@ -26,43 +19,16 @@ from onecity.identity.schemas import (
     RealNameRequest,
     SessionInfo,
 )
+from onecity.identity.web_session import (
+    clear_session_cookie,
+    client_ip,
+    keeping_recorded_failures,
+    set_session_cookie,
+)
 
 router = APIRouter(tags=["identity"])
 
-SIGNED_IN_KINDS = ("citizen", "staff", "admin")
-
-
-@contextmanager
-def keeping_recorded_failures(db: Session) -> Iterator[None]:
-    """Commit the attempt counters of a failed sign-in or check before the error is raised (the request
-    rolls back otherwise, and a wrong guess would cost nothing)."""
-    try:
-        yield
-    except service.RecordedFailure:
-        db.commit()
-        raise
-
-
-def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
-
-
-def session_info(row: AuthSession, current_id: str | None = None) -> SessionInfo:
-    return SessionInfo(id=row.public_id, kind=row.kind, credential=row.credential,  # type: ignore[arg-type]
-                       label=row.label, user_agent=row.user_agent, created_at=row.created_at,
-                       last_used_at=row.last_used_at, expires_at=row.expires_at,
-                       current=row.public_id == current_id)
-
-
-def set_session_cookie(response: Response, token: str) -> None:
-    s = get_settings()
-    response.set_cookie(SESSION_COOKIE, token, max_age=s.session_ttl_seconds, httponly=True, samesite="lax",
-                        secure=s.cookie_secure, path="/")
-
-
-def clear_session_cookie(response: Response) -> None:
-    s = get_settings()
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=s.cookie_secure)
+SIGNED_IN_KINDS: tuple[Kind, ...] = ("citizen", "staff", "admin")
 
 
 @router.post("/v1/auth/otp", status_code=202, response_model=OtpRequested)
@@ -103,7 +69,7 @@ def login(
     return LoginResult(
         citizen=service.citizen_profile(db, citizen.public_id),
         signed_up=signed_up,
-        session=session_info(row, row.public_id),
+        session=sessions.session_info(row, row.public_id),
         token=token if bearer else None,
     )
 
@@ -126,7 +92,7 @@ def logout(
 def list_sessions(db: DbSession, principal: Principal = Depends(allow(*SIGNED_IN_KINDS))) -> list[SessionInfo]:
     """The caller's live sessions (web and API), newest first; `current` marks this one."""
     assert principal.id is not None
-    return [session_info(r, principal.session_id) for r in sessions.list_sessions(db, subject_id=principal.id)]
+    return [sessions.session_info(r, principal.session_id) for r in sessions.list_sessions(db, subject_id=principal.id)]
 
 
 @router.delete("/v1/auth/sessions/{session_id}", status_code=204)

@@ -70,9 +70,17 @@ class Allow:
 
     async def __call__(self, request: Request) -> Principal:
         from onecity.db import session_factory
-        from onecity.identity.principals import resolve
 
-        body = await request.body()
+        # Only a signed organisation request needs the body (its signature covers it). Reading it
+        # otherwise would fail on HTML form posts, whose stream FastAPI has already consumed.
+        from onecity.identity.principals import APP_ID_HEADER, resolve
+
+        body = b""
+        if request.headers.get(APP_ID_HEADER):
+            try:
+                body = await request.body()
+            except RuntimeError as exc:  # an HTML form route: its raw bytes, which are signed, are gone
+                raise Unauthenticated(detail="signed requests cannot post to HTML form routes") from exc
 
         def _resolve() -> Principal:
             with session_factory()() as s:

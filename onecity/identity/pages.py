@@ -21,9 +21,9 @@ from onecity.crypto.fields import blind_index
 from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
-from onecity.identity import service, sessions
-from onecity.identity.api import clear_session_cookie, client_ip, set_session_cookie
+from onecity.identity import service, sessions, sms
 from onecity.identity.authz import PUBLIC, Principal
+from onecity.identity.web_session import clear_session_cookie, client_ip, set_session_cookie
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -76,6 +76,21 @@ def _is_citizen(p: Principal) -> bool:
     return p.kind == "citizen" and p.id is not None
 
 
+_BROWSERS = (("AlipayClient", "Alipay"), ("MicroMessenger", "WeChat"), ("Edg/", "Edge"), ("Firefox/", "Firefox"),
+             ("Chrome/", "Chrome"), ("Safari/", "Safari"), ("python-httpx", "API client"), ("curl/", "curl"))
+_SYSTEMS = (("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("HarmonyOS", "HarmonyOS"),
+            ("Windows", "Windows"), ("Mac OS X", "macOS"), ("Linux", "Linux"))
+
+
+def describe_user_agent(ua: str | None) -> str:
+    """"Chrome · Android" from a User-Agent header, for the list of signed-in devices."""
+    if not ua:
+        return ""
+    browser = next((name for marker, name in _BROWSERS if marker in ua), "")
+    system = next((name for marker, name in _SYSTEMS if marker in ua), "")
+    return " · ".join(p for p in (browser, system) if p) or ua[:40]
+
+
 def _notice(request: Request, lang: str) -> str | None:
     key = _NOTICES.get(request.query_params.get("done", ""))
     return t(lang, key) if key else None
@@ -108,7 +123,8 @@ def _login_page(request: Request, *, status: int = 200, **ctx: Any) -> Response:
     ctx.setdefault("step", 1)
     ctx.setdefault("mobile", "")
     ctx.setdefault("next", _safe_next(request.query_params.get("next")))
-    return render(request, "identity_login.html", status_code=status, demo_sms=s.sms_backend == "log",
+    demo_sms = isinstance(sms.get_sender(), sms.LogSmsSender)
+    return render(request, "identity_login.html", status_code=status, demo_sms=demo_sms,
                   resend_seconds=s.otp_resend_seconds, **ctx)
 
 
@@ -167,7 +183,7 @@ def real_name_form(request: Request, db: DbSession, principal: Principal = Depen
         return _to_login(request)
     summary = service.citizen_summary(db, principal.id)
     return render(request, "identity_real_name.html", summary=summary, csrf=csrf_token(principal),
-                  name="", id_number="")
+                  typed_name="", typed_id_number="")
 
 
 @router.post("/app/real-name", response_class=HTMLResponse)
@@ -183,6 +199,7 @@ def real_name_submit(
         return _to_login(request)
     lang = negotiate(request)
     citizen_id = principal.id
+    error: str | None
     if not _csrf_ok(principal, csrf):
         error, status, done = t(lang, "identity.error.csrf"), 403, None
     else:
@@ -192,7 +209,7 @@ def real_name_submit(
         return RedirectResponse("/app/profile?done=verified", status_code=303)
     return render(request, "identity_real_name.html", status_code=status,
                   summary=service.citizen_summary(db, citizen_id), csrf=csrf_token(principal),
-                  name=name[:50], id_number=id_number[:64], error=error)
+                  typed_name=name[:50], typed_id_number=id_number[:64], error=error)
 
 
 # --- profile, sessions, password, sign-out --------------------------------------------------------
@@ -203,7 +220,7 @@ def _profile_page(request: Request, db: Session, principal: Principal, *, status
     profile = service.citizen_profile(db, principal.id)
     rows = sessions.list_sessions(db, subject_id=principal.id)
     return render(request, "identity_profile.html", status_code=status, profile=profile, sessions=rows,
-                  current_session=principal.session_id, csrf=csrf_token(principal),
+                  current_session=principal.session_id, csrf=csrf_token(principal), device=describe_user_agent,
                   local=lambda dt: dt.astimezone(clock.CITY_TZ).strftime("%Y-%m-%d %H:%M") if dt else "",
                   notice=ctx.pop("notice", None) or _notice(request, negotiate(request)), **ctx)
 

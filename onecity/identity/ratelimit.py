@@ -50,7 +50,7 @@ def count(session: Session, bucket: str, *, window: timedelta) -> float:
     now = clock.now()
     start = _window_start(now, window)
     rows = session.execute(select(RateLimitCounter.window_start, RateLimitCounter.hits).where(
-        RateLimitCounter.bucket == bucket, RateLimitCounter.window_start >= start - window)).tuples().all()
+        RateLimitCounter.bucket == bucket, RateLimitCounter.window_start >= start - window)).all()
     current = sum(h for ws, h in rows if ws == start)
     previous = sum(h for ws, h in rows if ws == start - window)
     return sliding_count(previous, current, (now - start) / window)

@@ -50,7 +50,7 @@ from onecity.identity.resident_id import (
     mask_mobile,
     mask_name,
     parse_id_number,
-    region,
+    region_path,
 )
 from onecity.identity.resident_id import age_on as _age_on
 from onecity.identity.schemas import (
@@ -85,7 +85,8 @@ REAL_NAME_MAX_FAILURES_PER_DAY = 10
 PASSWORD_MIN_LENGTH = 8
 _CODE = re.compile(r"^[0-9]{6}$")
 # Chinese names, names with the middle dot of minority names (买买提·艾力), and Latin-script names.
-_NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f·A-Za-z][\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f·A-Za-z .'-]{0,49}$")
+_CJK = "\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_NAME = re.compile(rf"^[{_CJK}A-Za-z][{_CJK}·A-Za-z .'-]{{0,49}}$")
 
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -223,10 +224,12 @@ def id_number_index(id_number: str) -> str:
 
 
 def normalise_name(name: str) -> str:
-    """NFKC, trimmed, inner runs of spaces collapsed, the middle dot unified (· • ・ → ·)."""
+    """NFKC, trimmed, inner runs of spaces collapsed (and dropped next to Chinese characters), the
+    middle dot unified (· • ・ → ·)."""
     n = unicodedata.normalize("NFKC", name[:100]).strip()
     n = re.sub(r"[•・‧∙]", "·", n)
     n = re.sub(r"\s+", " ", n)
+    n = re.sub(rf"(?<=[{_CJK}·]) | (?=[{_CJK}·])", "", n)  # 王 芳 → 王芳; spaces stay only in Latin names
     if not _NAME.match(n):
         raise NameInvalid()
     return n
@@ -588,8 +591,6 @@ def real_name(session: Session, citizen_id: str) -> str | None:
 def _summary_fields(citizen: Citizen) -> dict[str, object]:
     today = clock.today_local().date()
     age = _age_on(citizen.birth_date, today) if citizen.birth_date else None
-    reg = region(citizen.region_code, year=citizen.birth_date.year if citizen.birth_date else None) \
-        if citizen.region_code else None
     return {
         "public_id": citizen.public_id,
         "verified": citizen.verified_at is not None,
@@ -600,8 +601,18 @@ def _summary_fields(citizen: Citizen) -> dict[str, object]:
         "age": age,
         "is_minor": (age < 18) if age is not None else None,
         "region_code": citizen.region_code,
-        "region_name": reg.name if reg else None,
+        "region_name": region_label(citizen.region_code) if citizen.region_code else None,
     }
+
+
+_PLACEHOLDER_DIVISIONS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "省直辖县级行政单位",
+                          "省直辖行政单位", "自治区直辖县级行政单位"}
+
+
+def region_label(code: str) -> str | None:
+    """广东省深圳市南山区: the names from province down, without the table's placeholder levels."""
+    names = [r.name for r in region_path(code) if r.name not in _PLACEHOLDER_DIVISIONS]
+    return "".join(names) or None
 
 
 def citizen_summary(session: Session, citizen_id: str) -> CitizenSummary:

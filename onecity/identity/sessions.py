@@ -23,6 +23,7 @@ from onecity.config import get_settings
 from onecity.errors import NotFound, Unauthenticated
 from onecity.identity.authz import Principal
 from onecity.identity.models import AuthSession, Citizen
+from onecity.identity.schemas import SessionInfo
 from onecity.ids import new_id
 
 SessionKind = Literal["citizen", "staff", "admin"]
@@ -87,6 +88,14 @@ def _live_session(session: Session, token: str, credential: str) -> AuthSession:
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
         row.last_used_at = now
     return row
+
+
+def session_info(row: AuthSession, current_id: str | None = None) -> SessionInfo:
+    """A session as its owner may see it (never the token); `current` marks the caller's own."""
+    return SessionInfo(id=row.public_id, kind=row.kind, credential=row.credential,  # type: ignore[arg-type]
+                       label=row.label, user_agent=row.user_agent, created_at=row.created_at,
+                       last_used_at=row.last_used_at, expires_at=row.expires_at,
+                       current=row.public_id == current_id)
 
 
 def principal_for_token(session: Session, token: str, *, credential: Credential) -> Principal:

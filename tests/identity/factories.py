@@ -132,7 +132,9 @@ def deliver_code(gateway: SimulatedSmsGateway, mobile: str, *, max_passes: int =
     from datetime import timedelta
 
     from onecity import clock, outbox
+    from onecity.app import load_subscribers
 
+    load_subscribers()
     before = len(gateway.inbox(mobile))
     for _ in range(max_passes):
         outbox.run_once()

@@ -32,7 +32,7 @@ RIGHT_EYE = range(42, 48)
 # A face within ±CENTER_MAX_DEG counts as looking straight ahead; a turn must reach TURN_MIN_DEG.
 # Between the two a frame is "on the way" and is ignored. The HOG frontal detector loses the face
 # beyond about 35–40°, so the asked turn stays well inside that.
-CENTER_MAX_DEG = 8.0
+CENTER_MAX_DEG = 10.0
 TURN_MIN_DEG = 15.0
 
 STEP_POSE: dict[str, Pose] = {"center": "center", "turn_left": "left", "turn_right": "right"}

@@ -4,7 +4,7 @@ invitation form, and the direct link of a minor child after the parent's face ve
 Forms post back here with the session's CSRF token; each change redirects to /app/family with a
 notice (post/redirect/get), and a refused change shows its error in the page and changes nothing.
 The minor flow: /app/face?act=family.link_minor&next=/app/family/minor verifies the parent's face and
-comes back with `?grant_id=…`; only then does the page ask for the child's name and ID number, so
+comes back with `?face_grant=…`; only then does the page ask for the child's name and ID number, so
 they never travel in a URL.
 """
 
@@ -177,7 +177,7 @@ def minor_form(request: Request, db: DbSession, principal: Principal = Depends(P
     """Where the face page sends the parent back, with the grant id."""
     if (gate := _gate(request, principal)) is not None:
         return gate
-    grant_id = (request.query_params.get("grant_id") or request.query_params.get("grant") or "")[:60]
+    grant_id = (request.query_params.get("face_grant") or "")[:60]
     if not grant_id:
         return RedirectResponse(face_url(), status_code=303)
     return _minor_page(request, principal, grant_id)

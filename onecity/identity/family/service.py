@@ -24,10 +24,26 @@ from sqlalchemy.orm import Session
 from onecity import clock, outbox
 from onecity.audit import service as audit
 from onecity.crypto.fields import blind_index
-from onecity.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RateLimited
+from onecity.errors import InvalidInput
 from onecity.identity import service as identity
 from onecity.identity.authz import RealNameRequired
 from onecity.identity.family import rules
+from onecity.identity.family.errors import (
+    AccountInactive,
+    AddressInvalid,
+    AlreadyLinked,
+    CannotLinkSelf,
+    GuardianLinkLocked,
+    InvitationPending,
+    LinkLimitReached,
+    LinkNotFound,
+    MinorNotFound,
+    NotAllowedForRelative,
+    NotYourAnswer,
+    NotYourInvitation,
+    ScopesNotRequested,
+    TooManyInvitations,
+)
 from onecity.identity.family.models import FamilyLink
 from onecity.identity.family.schemas import InvitationsOut, LinkOut, Party
 from onecity.identity.models import Citizen
@@ -38,100 +54,10 @@ MINOR_ACT = "family.link_minor"
 _NAME_PURPOSE = "family.relative_name"
 
 
-# --- errors ---------------------------------------------------------------------------------------
-
-class LinkNotFound(NotFound):
-    code = "family_link_not_found"
-    message_zh = "找不到该亲情账户或邀请"
-    message_en = "No such family link or invitation"
-
-
-class AddressInvalid(InvalidInput):
-    code = "family_address_invalid"
-    message_zh = "请填写对方手机号，或同时填写对方姓名和身份证号码"
-    message_en = "Give the relative's mobile number, or both their name and ID number"
-
-
-class CannotLinkSelf(DomainError):
-    code = "family_self_link"
-    status = 422
-    message_zh = "不能关联自己"
-    message_en = "You cannot link yourself"
-
-
-class AlreadyLinked(Conflict):
-    code = "family_already_linked"
-    message_zh = "你们已经关联了亲情账户"
-    message_en = "You are already linked"
-
-
-class InvitationPending(Conflict):
-    code = "family_invitation_pending"
-    message_zh = "已向对方发出邀请，请等待对方回应"
-    message_en = "An invitation to this person is already waiting for an answer"
-
-
-class LinkLimitReached(Conflict):
-    code = "family_link_limit"
-    message_zh = "亲情账户数量已达上限"
-    message_en = "The limit of family links has been reached"
-
-
-class TooManyInvitations(RateLimited):
-    code = "family_invitation_rate"
-    message_zh = "今天发出的邀请过多，请明天再试"
-    message_en = "Too many invitations sent today; try again tomorrow"
-
-
-class AccountInactive(Forbidden):
-    code = "family_account_inactive"
-    message_zh = "账户不可用"
-    message_en = "The account is not active"
-
-
-class NotYourAnswer(Forbidden):
-    code = "family_not_addressee"
-    message_zh = "只有被邀请人可以接受或拒绝邀请"
-    message_en = "Only the person invited can accept or decline"
-
-
-class NotYourInvitation(Forbidden):
-    code = "family_not_sender"
-    message_zh = "只有邀请人可以撤回邀请"
-    message_en = "Only the sender can cancel an invitation"
-
-
-class MinorNotFound(NotFound):
-    code = "family_minor_not_found"
-    message_zh = "没有与该姓名和身份证号码一致的实名用户"
-    message_en = "No real-name verified citizen has this name and ID number"
-
-
-class GuardianLinkLocked(Forbidden):
-    code = "family_guardian_link_locked"
-    message_zh = "未成年人不能解除或修改监护人的亲情账户"
-    message_en = "A minor cannot revoke or change their guardian's link"
-
-
-class ScopesNotRequested(InvalidInput):
-    code = "family_scopes_not_requested"
-    message_zh = "只能同意对方申请的授权范围"
-    message_en = "You can only grant scopes the invitation asked for"
-
-
-class NotAllowedForRelative(Forbidden):
-    code = "family_scope_missing"
-    message_zh = "你没有代该亲属办理此事项的授权"
-    message_en = "You are not authorised to do this for this relative"
-
-
 # --- identity look-ups ----------------------------------------------------------------------------
 
 def _citizen(session: Session, citizen_id: str) -> Citizen:
-    c = session.scalars(select(Citizen).where(Citizen.public_id == citizen_id)).one_or_none()
-    if c is None:
-        raise NotFound(detail="no such citizen")
-    return c
+    return identity.get_citizen(session, citizen_id)
 
 
 def _acting_citizen(session: Session, citizen_id: str) -> Citizen:
@@ -249,6 +175,10 @@ def _load(session: Session, link_id: str, *, lock: bool = True) -> FamilyLink:
     return link
 
 
+def _status(link: FamilyLink) -> str:
+    return rules.effective_status(link.status, link.expires_at, clock.now())
+
+
 def _addressed_to(session: Session, link: FamilyLink, me: Citizen) -> bool:
     """Whether `me` is the person an invitation is for (or was answered by)."""
     if link.invitee_id is not None:
@@ -261,13 +191,21 @@ def _addressed_to(session: Session, link: FamilyLink, me: Citizen) -> bool:
             and link.name_index == _name_index_of(session, me))
 
 
+def _party_link(session: Session, me: Citizen, link_id: str) -> FamilyLink:
+    """A link `me` sent, or that is (or was) addressed to `me`; anyone else gets not-found."""
+    link = _load(session, link_id)
+    if link.inviter_id != me.id and not _addressed_to(session, link, me):
+        raise LinkNotFound()
+    return link
+
+
 def _settle_expiry(session: Session, link: FamilyLink) -> None:
     """Record the expiry of a pending invitation whose time has passed (idempotent)."""
-    if link.status == "pending" and rules.effective_status(link.status, link.expires_at, clock.now()) == "expired":
+    if link.status == "pending" and _status(link) == "expired":
         link.status = rules.next_status("pending", "expire")
         link.ended_at = link.expires_at
         link.pair_key = None
-        _event(session, "family.link.expired", link, actor_id="system:family.expiry")
+        _event(session, "family.link.expired", link, actor_id="family.expiry")
         inviter = session.get(Citizen, link.inviter_id)
         _audit(session, link, actor="family.expiry", action="family.invitation.expire", subject=inviter,
                reason="亲情账户邀请7天内无人回应，已过期 (the invitation expired unanswered)")
@@ -304,7 +242,7 @@ def _view(session: Session, link: FamilyLink, me: Citizen) -> LinkOut:
     else:
         other_id = link.inviter_id
     other = session.get(Citizen, other_id) if other_id is not None else None
-    status = rules.effective_status(link.status, link.expires_at, clock.now())
+    status = _status(link)
     my_scopes = link.inviter_scopes if mine else link.invitee_scopes
     their_scopes = link.invitee_scopes if mine else link.inviter_scopes
     granted: list[str] | None = None
@@ -416,7 +354,7 @@ def accept(session: Session, *, citizen_id: str, link_id: str, scopes: Iterable[
     link = _party_link(session, me, link_id)
     if not _addressed_to(session, link, me):
         raise NotYourAnswer()
-    rules.next_status(rules.effective_status(link.status, link.expires_at, clock.now()), "accept")
+    rules.next_status(_status(link), "accept")
     inviter = session.get(Citizen, link.inviter_id)
     assert inviter is not None
     if inviter.id == me.id:
@@ -461,7 +399,7 @@ def decline(session: Session, *, citizen_id: str, link_id: str) -> LinkOut:
     link = _party_link(session, me, link_id)
     if not _addressed_to(session, link, me):
         raise NotYourAnswer()
-    link.status = rules.next_status(rules.effective_status(link.status, link.expires_at, clock.now()), "decline")
+    link.status = rules.next_status(_status(link), "decline")
     link.invitee_id = me.id
     link.ended_at = clock.now()
     link.ended_by_id = me.id
@@ -476,7 +414,7 @@ def cancel(session: Session, *, citizen_id: str, link_id: str) -> LinkOut:
     link = _party_link(session, me, link_id)
     if link.inviter_id != me.id:
         raise NotYourInvitation()
-    link.status = rules.next_status(rules.effective_status(link.status, link.expires_at, clock.now()), "cancel")
+    link.status = rules.next_status(_status(link), "cancel")
     link.ended_at = clock.now()
     link.ended_by_id = me.id
     _event(session, "family.link.cancelled", link, actor_id=me.public_id)
@@ -502,7 +440,7 @@ def link_minor(
     here before anything about the child is looked up; the child must be a verified citizen whose
     name and ID number match, under 18, and at least 14 years younger than the parent.
     """
-    from onecity.identity.face import service as face
+    from onecity.identity.face import service as face  # imported when used: it loads the face models
 
     me = _acting_citizen(session, parent_id)
     assert me.birth_date is not None
@@ -548,14 +486,6 @@ def link_minor(
 
 # --- accepted links -------------------------------------------------------------------------------
 
-def _party_link(session: Session, me: Citizen, link_id: str) -> FamilyLink:
-    """A link `me` sent, or that is (or was) addressed to `me`; anyone else gets not-found."""
-    link = _load(session, link_id)
-    if link.inviter_id != me.id and not _addressed_to(session, link, me):
-        raise LinkNotFound()
-    return link
-
-
 def _minor_subject_of(link: FamilyLink, me: Citizen) -> bool:
     """`me` is the child of a guardian link and still under 18."""
     return (link.kind == "guardian" and link.invitee_id == me.id and me.birth_date is not None
@@ -567,7 +497,7 @@ def narrow_scopes(session: Session, *, citizen_id: str, link_id: str, scopes: It
     them; on a guardian link, the parent's own scopes over the child (the child cannot change them)."""
     me = _acting_citizen(session, citizen_id)
     link = _party_link(session, me, link_id)
-    rules.next_status(link.status, "narrow")
+    rules.next_status(_status(link), "narrow")
     if link.kind == "guardian":
         if link.inviter_id != me.id:
             raise GuardianLinkLocked()
@@ -589,7 +519,7 @@ def revoke(session: Session, *, citizen_id: str, link_id: str) -> LinkOut:
     """Either side ends an accepted link — except a child still under 18 on their guardian's link."""
     me = _acting_citizen(session, citizen_id)
     link = _party_link(session, me, link_id)
-    after = rules.next_status(link.status, "revoke")
+    after = rules.next_status(_status(link), "revoke")
     if _minor_subject_of(link, me):
         raise GuardianLinkLocked()
     link.status = after

@@ -29,18 +29,18 @@ def test_transition_table_is_exactly_the_documented_one():
     assert len(ILLEGAL) == 30
 
 
-@pytest.mark.parametrize(("status", "action"), sorted(LEGAL))
-def test_legal_transitions(status, action):
-    assert rules.next_status(status, action) == LEGAL[(status, action)]
+def test_legal_transitions():
+    for (status, action), after in LEGAL.items():
+        assert rules.next_status(status, action) == after
 
 
-@pytest.mark.parametrize(("status", "action"), ILLEGAL)
-def test_every_illegal_transition_is_refused(status, action):
-    expected = rules.InvitationExpired if status == "expired" else rules.IllegalTransition
-    with pytest.raises(expected) as info:
-        rules.next_status(status, action)
-    assert info.value.status == 409
-    assert info.value.extra == {"status": status, "action": action}
+def test_every_illegal_transition_is_refused():
+    for status, action in ILLEGAL:
+        expected = rules.InvitationExpired if status == "expired" else rules.IllegalTransition
+        with pytest.raises(expected) as info:
+            rules.next_status(status, action)
+        assert info.value.status == 409, (status, action)
+        assert info.value.extra == {"status": status, "action": action}
 
 
 def test_terminal_states_have_no_way_out():

@@ -26,7 +26,7 @@ from onecity.crypto.signing import generate_ed25519
 from onecity.identity.orgs import service, uscc
 from onecity.identity.orgs.models import Org, Staff
 
-DEFAULT_PASSWORD = "correct-horse-battery"
+DEFAULT_PASSWORD = "correct-horse-battery"  # noqa: S105 - a test fixture password
 _SEQ = itertools.count(int.from_bytes(os.urandom(2), "big"))
 _NAMES = {
     "city": "深圳市人民政府", "merchant": "福田便利店", "hospital": "深圳市人民医院", "pharmacy": "南山大药房",
