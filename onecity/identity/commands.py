@@ -70,3 +70,14 @@ def load(file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=
         typer.echo(f"  row {n}: {code}")
     if problems:
         raise typer.Exit(code=2)
+
+
+@cli.command("prune")
+def prune() -> None:
+    """Delete expired one-time codes and ended rate-limit windows (run daily, e.g. from cron)."""
+    from onecity.db import transaction
+    from onecity.identity import service
+
+    with transaction() as s:
+        counts = service.prune_expired(s)
+    typer.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))

@@ -97,7 +97,7 @@ def _notice(request: Request, lang: str) -> str | None:
 
 
 @router.get("/")
-def root() -> RedirectResponse:
+def root(principal: Principal = Depends(PUBLIC)) -> RedirectResponse:
     return RedirectResponse("/app", status_code=307)
 
 

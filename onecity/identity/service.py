@@ -697,6 +697,25 @@ def load_registry(session: Session, rows: Iterable[RegistryRow], *, chunk: int =
     return report
 
 
+# --- housekeeping ---------------------------------------------------------------------------------
+
+def prune_expired(session: Session, *, keep: timedelta = timedelta(days=2)) -> dict[str, int]:
+    """Delete one-time codes that expired, and rate-limit windows that ended, more than `keep` ago
+    (neither counts for anything any more). For a periodic job; sessions are kept as history."""
+    from sqlalchemy import delete
+
+    from onecity.identity.models import RateLimitCounter
+
+    cutoff = clock.now() - keep
+    codes = session.execute(delete(OtpChallenge).where(OtpChallenge.expires_at < cutoff))
+    # The longest window in use is one day (real-name failures), so a window that started before
+    # cutoff - 1 day has ended before cutoff.
+    windows = session.execute(delete(RateLimitCounter).where(
+        RateLimitCounter.window_start < cutoff - timedelta(days=1)))
+    return {"otp_challenges": int(getattr(codes, "rowcount", 0) or 0),
+            "rate_limit_windows": int(getattr(windows, "rowcount", 0) or 0)}
+
+
 # --- audit ----------------------------------------------------------------------------------------
 
 def _audit(session: Session, *, actor: Principal | str, action: str, citizen_id: str, resource: str,

@@ -1,9 +1,9 @@
 """Family links in a real browser: two citizens, each in their own browser context (two phones).
 
 A invites B by mobile number, B sees and accepts the invitation, both see the link, A revokes it and
-it is gone on both sides. The minor flow is driven from the family page to the face-verification page
-and back; the grant it comes back with is made in the database (passing face verification needs a
-camera showing the registry photo's face, which face verification's own browser test covers).
+it is gone on both sides. A parent links a minor child: from the family page to the real face
+verification page (Chromium's fake camera plays face verification's head-turn video of the face in
+the parent's registry photo) and back with the grant, then the child's details.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 
 from onecity.identity.sessions import create_session
 from tests.e2e.conftest import shot
-from tests.identity.family.factories import Person, make_face_grant, person
+from tests.identity.family.factories import Person, person
 
 pytestmark = pytest.mark.e2e
 
@@ -91,25 +91,64 @@ def test_two_citizens_link_and_unlink(session, phone):
     shot(page_b, "family-07-b-after-revoke")
 
 
-def test_parent_links_a_minor_via_face_verification(session, phone):
-    parent = person(session, born=date(1985, 4, 10), name="王建国")
-    kid = person(session, born=date(2014, 9, 1), name="王小宝")
-    page = phone(session, parent)
-    page.goto("/app/family")
-    page.get_by_test_id("minor-start").click()
-    page.wait_for_url("**/app/face?act=family.link_minor&next=%2Fapp%2Ffamily%2Fminor")
-    shot(page, "family-08-minor-face-page")
+@pytest.fixture(scope="module")
+def camera_browser(launch_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Chromium whose fake camera plays face verification's head-turn video (see tests/e2e/test_face.py)."""
+    from tests.e2e.test_face import head_turn_video
 
-    grant = make_face_grant(session, parent.citizen)  # what a passed verification leaves (see module doc)
+    video = head_turn_video(tmp_path_factory.mktemp("family-face") / "head-turn.y4m")
+    return launch_browser(extra_args=[
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ])
+
+
+def test_parent_links_a_minor_after_real_face_verification(session, camera_browser, live_server, monkeypatch):
+    """The whole minor flow in the browser: family page → face page (camera) → back with the grant →
+    the child's details → linked. The parent's registry photo is the face the fake camera shows."""
+    from onecity.identity.face import service as face_service
+    from tests.identity.face import photos
+
+    monkeypatch.setattr(face_service, "choose_steps", lambda: ["center", "turn_left", "turn_right", "center"])
+    img = photos.transformations(photos.astronaut())["grey"]
+    parent = person(session, born=date(1985, 4, 10), name="王建国",
+                    photo=photos.jpeg(img.resize((300, 225)), 80))
+    kid = person(session, born=date(2014, 9, 1), name="王小宝")
+    token, _ = create_session(session, kind="citizen", subject_id=parent.id, credential="cookie", label="e2e")
     session.commit()
-    page.goto(f"/app/family/minor?face_grant={grant}")
-    page.get_by_test_id("minor-name").fill(kid.name)
-    page.get_by_test_id("minor-id-number").fill(kid.id_number)
-    page.get_by_test_id("minor-scope-pay_bills").uncheck()
-    shot(page, "family-09-minor-form")
-    page.get_by_test_id("minor-submit").click()
-    page.wait_for_url("**/app/family?done=minor_linked")
-    link = page.get_by_test_id("link")
-    assert link.count() == 1
-    assert "王*宝" in link.inner_text() and "未成年" in link.inner_text() and "代缴账单" not in link.inner_text()
-    shot(page, "family-10-minor-linked")
+    ctx = camera_browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                     locale="zh-CN", base_url=live_server)
+    ctx.add_cookies([{"name": "oc_session", "value": token, "url": live_server}])
+    page = ctx.new_page()
+    try:
+        page.goto("/app/family")
+        page.get_by_test_id("minor-start").click()
+        page.wait_for_url("**/app/face?act=family.link_minor&next=%2Fapp%2Ffamily%2Fminor")
+        shot(page, "family-08-minor-face-page")
+        page.get_by_test_id("face-start").click()
+        result = page.get_by_test_id("face-result")
+        result.wait_for(state="visible", timeout=45_000)
+        assert result.get_attribute("data-decision") == "pass", page.get_by_test_id("face-reason").inner_text()
+        page.get_by_test_id("face-continue").click()
+        page.wait_for_url("**/app/family/minor?face_grant=fgr_*")
+        form_with_grant = page.url
+        page.get_by_test_id("minor-name").fill(kid.name)
+        page.get_by_test_id("minor-id-number").fill(kid.id_number)
+        page.get_by_test_id("minor-scope-pay_bills").uncheck()
+        shot(page, "family-09-minor-form")
+        page.get_by_test_id("minor-submit").click()
+        page.wait_for_url("**/app/family?done=minor_linked")
+        link = page.get_by_test_id("link")
+        assert link.count() == 1
+        text = link.inner_text()
+        assert "王*宝" in text and "未成年" in text and "监护" in text and "代缴账单" not in text
+        shot(page, "family-10-minor-linked")
+        # The grant was used up: the same form sent again is refused, and says why.
+        page.goto(form_with_grant)
+        page.get_by_test_id("minor-name").fill(kid.name)
+        page.get_by_test_id("minor-id-number").fill(kid.id_number)
+        page.get_by_test_id("minor-submit").click()
+        assert page.get_by_test_id("error").inner_text() == "请先完成刷脸验证"
+    finally:
+        ctx.close()

@@ -490,3 +490,20 @@ def test_unknown_mobiles_cost_one_argon2_verification_like_known_ones(monkeypatc
         with pytest.raises(service.InvalidCredentials):
             _password_sign_in(mobile, "wrong1234")
     assert calls == ["$argon2id", "$argon2id"]
+
+
+def test_prune_forgets_only_what_no_longer_counts():
+    from onecity.identity.models import RateLimitCounter
+
+    old, fresh = fresh_mobile(), fresh_mobile()
+    _request(old)
+    clock.freeze(T0 + timedelta(days=4))
+    _request(fresh)
+    with transaction() as s:
+        counts = service.prune_expired(s)
+    # The old code and its mobile's window go; the shared IP bucket already dropped its old window when
+    # the fresh request hit it.
+    assert counts == {"otp_challenges": 1, "rate_limit_windows": 1}
+    with transaction() as s:
+        assert s.scalar(select(func.count()).select_from(OtpChallenge)) == 1
+        assert s.scalar(select(func.count()).select_from(RateLimitCounter)) == 2

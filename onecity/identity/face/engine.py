@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import math
+import struct
 import threading
 import warnings
 from dataclasses import dataclass
@@ -81,8 +82,9 @@ def decode_image(data: bytes) -> np.ndarray:
             img: Image.Image = ImageOps.exif_transpose(opened).convert("RGB")
     except BadImage:
         raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombWarning,
-            Image.DecompressionBombError) as exc:
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, struct.error,
+            Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        # Pillow reports damaged files with any of these (SyntaxError for a broken PNG chunk).
         raise BadImage("the image cannot be decoded") from exc
     long_side = max(img.size)
     scale = 1.0

@@ -41,6 +41,7 @@ from onecity.audit import service as audit
 from onecity.config import get_settings
 from onecity.crypto.fields import blind_index, decrypt, encrypt
 from onecity.errors import DomainError, Forbidden, InvalidInput, NotFound
+from onecity.identity import ratelimit
 from onecity.identity import service as identity
 from onecity.identity.authz import Principal
 from onecity.identity.face import engine as face_engine
@@ -53,6 +54,7 @@ from onecity.ids import new_id
 log = logging.getLogger("onecity.face")
 
 ENC_REFERENCE_EMBEDDING = "face.reference_embedding"
+CHALLENGES_PER_HOUR = 30
 IDX_REFERENCE_PHOTO = "face.reference_photo"
 
 NOT_FOUND = "face_not_found"
@@ -117,9 +119,13 @@ def _nonce_hash(nonce: str) -> str:
 
 
 def create_challenge(session: Session, *, citizen_id: str, act: str) -> ChallengeOut:
-    """A one-time challenge for `act`. Refused (`face_no_reference`) when there is nothing to compare
-    the face with; computing the reference embedding here also warms the models for `verify`."""
+    """A one-time challenge for `act`, at most CHALLENGES_PER_HOUR per citizen (each allows one try
+    at the face check, so this bounds tries with photos or masks). Refused (`face_no_reference`)
+    when there is nothing to compare the face with; computing the reference embedding here also
+    warms the models for `verify`."""
     citizen = identity.get_citizen(session, citizen_id)
+    ratelimit.hit(session, f"face:challenge:{citizen.public_id}", limit=CHALLENGES_PER_HOUR,
+                  window=timedelta(hours=1))
     if reference_embedding(session, citizen) is None:
         raise FaceNoReference()
     now = clock.now()
@@ -224,7 +230,10 @@ def analyse_frames(frames: list[bytes]) -> FrameAnalysis:
     if any(len(f) == 0 for f in found):
         return FrameAnalysis(reason=NOT_FOUND)
     faces = [f[0] for f in found]
-    yaws = [f.yaw for f in faces]
+    try:
+        yaws = [f.yaw for f in faces]
+    except ValueError:  # landmarks folded onto themselves: not a usable face
+        return FrameAnalysis(reason=NOT_FOUND)
     frontal = [i for i, y in enumerate(yaws) if classify(y) == "center"]
     if not frontal:
         return FrameAnalysis(reason=NOT_FOLLOWED, yaws=tuple(yaws))

@@ -91,6 +91,13 @@ class RelativeIsMinor(DomainError):
     message_en = "A minor is not invited: a parent links them directly after face verification"
 
 
+class MinorCannotInvite(DomainError):
+    code = "family_inviter_is_minor"
+    status = 403
+    message_zh = "未成年人不能发出亲情账户邀请，请由父母添加"
+    message_en = "A minor cannot send invitations; a parent links them instead"
+
+
 class NotAMinor(DomainError):
     code = "family_not_a_minor"
     status = 422
@@ -174,19 +181,20 @@ def check_relation(relation: str, *, inviter_birth: date, relative_birth: date, 
 
 
 def check_invitable(relation: str, *, inviter_birth: date, relative_birth: date, today: date) -> None:
-    """An invitation goes to an adult relative, and the relation must fit both birth dates."""
-    check_relation_name(relation)
+    """An invitation goes from an adult to an adult relative, and the relation must fit both birth dates."""
+    check_inviter_can_have(relation, inviter_birth=inviter_birth, today=today)
     if not is_adult(relative_birth, today):
         raise RelativeIsMinor()
     check_relation(relation, inviter_birth=inviter_birth, relative_birth=relative_birth, today=today)
 
 
 def check_inviter_can_have(relation: str, *, inviter_birth: date, today: date) -> None:
-    """What the inviter's own birth date rules out before the relative is known (invitation by mobile):
-    a spouse needs an adult inviter; an adult child needs an inviter at least 18 + 14 = 32 years old."""
+    """What the inviter's own birth date rules out before the relative is known: invitations are
+    between adults (a minor is only ever linked by a parent, directly), and an adult child needs an
+    inviter at least 18 + 14 = 32 years old."""
     check_relation_name(relation)
-    if relation == "spouse" and not is_adult(inviter_birth, today):
-        raise SpouseMustBeAdult()
+    if not is_adult(inviter_birth, today):
+        raise MinorCannotInvite()
     if relation == "child" and age_on(inviter_birth, today) < ADULT_AGE + MIN_PARENT_AGE_GAP:
         raise RelationInconsistent(detail="an adult child is at least 14 years younger than their parent")
 

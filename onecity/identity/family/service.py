@@ -46,6 +46,7 @@ from onecity.identity.family.errors import (
 )
 from onecity.identity.family.models import FamilyLink
 from onecity.identity.family.schemas import InvitationsOut, LinkOut, Party
+from onecity.identity.mobile import parse_mobile
 from onecity.identity.models import Citizen
 from onecity.identity.resident_id import mask_id_number, mask_mobile, mask_name, parse_id_number
 from onecity.ids import new_id
@@ -285,25 +286,23 @@ def invite(
 ) -> LinkOut:
     """Invite an adult relative, addressed by mobile, or by name and ID number (both, always).
 
-    Refused at once only for reasons the inviter's own data or the typed address reveal: a bad
-    address, oneself, a relation impossible for the inviter's (or the typed ID number's) birth date,
-    a minor's ID number, the same address already waiting, or the inviter's limits.
+    Refused at once only for reasons the inviter's own data or the typed address reveal: an inviter
+    under 18, a bad address, oneself, a relation impossible for the inviter's (or the typed ID
+    number's) birth date, a minor's ID number, the same address already waiting, or the inviter's
+    limits.
     """
     me = _acting_citizen(session, inviter_id)
     assert me.birth_date is not None
-    rules.check_relation_name(relation)
+    today = _today()
+    rules.check_inviter_can_have(relation, inviter_birth=me.birth_date, today=today)
     asked = rules.normalise_scopes(scopes)
     offered = rules.normalise_scopes(offered_scopes)
-    today = _today()
     name = identity.normalise_name(name) if name else None
     if mobile and not (name or id_number):
-        from onecity.identity.mobile import parse_mobile
-
         number = parse_mobile(mobile)
         kind, index, name_idx, masked = "mobile", identity.mobile_index(number), None, mask_mobile(number)
         if index == me.mobile_index:
             raise CannotLinkSelf()
-        rules.check_inviter_can_have(relation, inviter_birth=me.birth_date, today=today)
     elif name and id_number and not mobile:
         rid = parse_id_number(id_number)
         kind, index = "id_number", identity.id_number_index(rid.number)

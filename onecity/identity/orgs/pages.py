@@ -144,7 +144,9 @@ def _home(request: Request, db: Session, principal: Principal, *, status: int = 
                  for s in service.list_staff(db, org_id=org.public_id)]
         page = audit.entries_for_org(db, org_id=org.public_id, after=request.query_params.get("audit_after") or None,
                                      limit=20)
-        entries = [{"at": local(e.created_at), "actor": e.actor_id or e.actor_kind, "action": e.action,
+        names = {s["id"]: f'{s["name"]} ({s["username"]})' for s in staff}
+        entries = [{"at": local(e.created_at), "actor": names.get(e.actor_id or "", e.actor_id or e.actor_kind),
+                    "action": e.action,
                     "resource": e.resource, "subject": e.subject_citizen_id or "", "reason": e.reason}
                    for e in page.entries]
         audit_cursor = page.next_cursor

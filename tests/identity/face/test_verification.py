@@ -81,6 +81,18 @@ def test_challenge_is_one_time_random_and_short_lived(client, session, id_photo,
         assert first["nonce"] not in (row.nonce_sha256, row.public_id)  # only a hash of the nonce is kept
 
 
+def test_challenges_are_rate_limited_per_citizen(client, session, id_photo, face_models):
+    _, headers = citizen_headers(session, photo=id_photo)
+    _, other = citizen_headers(session, photo=id_photo)
+    for _ in range(service.CHALLENGES_PER_HOUR):
+        challenge(client, headers)
+    r = client.post("/v1/face/challenges", json={"act": ACT}, headers=headers)
+    assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+    challenge(client, other)  # another citizen is not held back
+    clock.advance(timedelta(hours=2))
+    challenge(client, headers)
+
+
 def test_pass_gives_a_single_use_grant_for_that_act_and_uses_the_nonce_up(client, session, id_photo, astronaut_frames):
     citizen_id, headers = citizen_headers(session, photo=id_photo)
     ch = challenge(client, headers)
@@ -124,6 +136,23 @@ def test_grant_is_refused_for_another_act_another_citizen_or_after_expiry(client
     assert expired.value.extra["why"] == "expired"
     with transaction() as s:  # none of the refusals used the grant up
         assert s.scalar(select(FaceGrant.consumed_at).where(FaceGrant.public_id == grant_id)) is None
+
+
+def test_concurrent_attempts_with_one_nonce_pass_once(client, session, id_photo, astronaut_frames):
+    from concurrent.futures import ThreadPoolExecutor
+
+    citizen_id, headers = citizen_headers(session, photo=id_photo)
+    ch = challenge(client, headers)
+    frames = b64(following(ch, astronaut_frames))
+
+    def attempt(_: int) -> tuple[str, str | None]:
+        with transaction() as s:
+            v = service.verify(s, actor=citizen_id, citizen_id=citizen_id, nonce=ch["nonce"], frames=frames)
+            return v.decision, v.reason
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(attempt, range(2)), key=str)
+    assert outcomes == [("fail", "face_nonce_used"), ("pass", None)]
 
 
 def test_an_expired_nonce_fails(client, session, id_photo, astronaut_frames):

@@ -35,12 +35,13 @@ class Person:
 
 
 def person(session: Session, *, born: date = date(1990, 3, 7), verified: bool = True,
-           name: str | None = None) -> Person:
+           name: str | None = None, photo: bytes | None = None) -> Person:
+    """A citizen (real-name verified unless `verified=False`; `photo` is their registry photo)."""
     mobile = fresh_mobile()
     name = name or next(_NAMES)
     id_number = fresh_id_number(birth_date=born)
     citizen = make_citizen(session, verified=verified, birth_date=born, name=name, id_number=id_number,
-                           mobile=mobile)
+                           mobile=mobile, photo=photo)
     return Person(citizen=citizen, mobile=mobile, name=name, id_number=id_number, birth_date=born)
 
 

@@ -93,34 +93,44 @@ def test_invitation_post_replays_under_an_idempotency_key(client, session, pair)
     assert session.scalar(select(func.count()).select_from(FamilyLink)) == 1
 
 
-@pytest.mark.parametrize(("method", "path"), [
+ROUTES = [
     ("post", "/v1/family/invitations"), ("get", "/v1/family/invitations"),
-    ("post", "/v1/family/invitations/fam_x/accept"), ("post", "/v1/family/invitations/fam_x/decline"),
-    ("post", "/v1/family/invitations/fam_x/cancel"), ("post", "/v1/family/minors"),
-    ("get", "/v1/family/links"), ("patch", "/v1/family/links/fam_x"), ("delete", "/v1/family/links/fam_x"),
-])
-def test_only_verified_citizens(client, session, method, path):
+    ("get", "/v1/family/invitations/fam_x"), ("post", "/v1/family/invitations/fam_x/accept"),
+    ("post", "/v1/family/invitations/fam_x/decline"), ("post", "/v1/family/invitations/fam_x/cancel"),
+    ("post", "/v1/family/minors"), ("get", "/v1/family/links"), ("get", "/v1/family/links/fam_x"),
+    ("patch", "/v1/family/links/fam_x"), ("delete", "/v1/family/links/fam_x"),
+]
+
+
+def test_only_verified_citizens(app, client, session):
     unverified = person(session, verified=False)
     token = unverified.token(session)
     session.commit()
-    r = client.request(method.upper(), path, json={})
-    assert r.status_code == 401 and r.json()["code"] == "unauthenticated"
-    r = client.request(method.upper(), path, headers=auth(token), json={})
-    assert r.status_code == 403 and r.json()["code"] == "real_name_required"
+    family_routes = {(m, path.replace("{link_id}", "fam_x")) for path, ops in app.openapi()["paths"].items()
+                     if path.startswith("/v1/family") for m in ops}
+    assert family_routes == set(ROUTES), "a family route is missing from this check"
+    for method, path in ROUTES:
+        r = client.request(method.upper(), path, json={})
+        assert (r.status_code, r.json()["code"]) == (401, "unauthenticated"), (method, path)
+        r = client.request(method.upper(), path, headers=auth(token), json={})
+        assert (r.status_code, r.json()["code"]) == (403, "real_name_required"), (method, path)
 
 
-@pytest.mark.parametrize(("body", "code"), [
+BAD_INVITATIONS = [
     ({"relation": "parent", "mobile": "13700000001", "scopes": ["withdraw"]}, "validation_error"),
     ({"relation": "uncle", "mobile": "13700000001"}, "validation_error"),
     ({"relation": "parent", "mobile": "13700000001", "extra": 1}, "validation_error"),
     ({"relation": "parent"}, "family_address_invalid"),
     ({"relation": "parent", "mobile": "23700000001"}, "mobile_invalid"),
     ({"relation": "parent", "name": "王五", "id_number": "110105194912310022"}, "id_number_checksum"),
-])
-def test_bad_invitations_are_problems_and_change_nothing(client, session, pair, body, code):
+]
+
+
+def test_bad_invitations_are_problems_and_change_nothing(client, session, pair):
     _, _, (t_me, _) = pair
-    r = client.post("/v1/family/invitations", headers=auth(t_me, **{"Accept-Language": "en"}), json=body)
-    assert r.status_code == 422 and r.json()["code"] == code
+    for body, code in BAD_INVITATIONS:
+        r = client.post("/v1/family/invitations", headers=auth(t_me, **{"Accept-Language": "en"}), json=body)
+        assert (r.status_code, r.json()["code"]) == (422, code), body
     assert session.scalar(select(func.count()).select_from(FamilyLink)) == 0
 
 

@@ -106,9 +106,11 @@ def test_what_the_inviters_own_birth_date_rules_out():
     rules.check_inviter_can_have("child", inviter_birth=date(1994, 11, 26), today=TODAY)  # 32 today
     with pytest.raises(rules.RelationInconsistent):
         rules.check_inviter_can_have("child", inviter_birth=date(1994, 11, 27), today=TODAY)  # 31
-    with pytest.raises(rules.SpouseMustBeAdult):
-        rules.check_inviter_can_have("spouse", inviter_birth=date(2010, 1, 1), today=TODAY)
-    rules.check_inviter_can_have("parent", inviter_birth=date(2015, 1, 1), today=TODAY)
+    # Invitations are between adults: a minor inviter is refused whatever the relation.
+    for relation in rules.RELATIONS:
+        with pytest.raises(rules.MinorCannotInvite):
+            rules.check_inviter_can_have(relation, inviter_birth=date(2008, 11, 27), today=TODAY)
+    rules.check_inviter_can_have("parent", inviter_birth=date(2008, 11, 26), today=TODAY)  # 18 today
     with pytest.raises(rules.UnknownRelation):
         rules.check_inviter_can_have("cousin", inviter_birth=date(1990, 1, 1), today=TODAY)
 
