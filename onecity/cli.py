@@ -53,8 +53,8 @@ def seed(residents: int = typer.Option(1200, help="Residents in the population r
 
 @app.command()
 def serve(
-    host: str = typer.Option(None, help="Bind address (default ONECITY_HOST or 127.0.0.1)."),
-    port: int = typer.Option(None, help="Port (default ONECITY_PORT or 8000)."),
+    host: str | None = typer.Option(None, help="Bind address (default ONECITY_HOST or 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default ONECITY_PORT or 8000)."),
     with_worker: bool = typer.Option(False, help="Also run the outbox worker in this process."),
 ) -> None:
     """Serve the API and web app."""
@@ -85,7 +85,7 @@ def worker(once: bool = typer.Option(False, help="Run one pass and exit."),
 
 
 @app.command()
-def demo(port: int = typer.Option(None, envvar="PORT", help="Port to serve on (PORT=… overrides).")) -> None:
+def demo(port: int | None = typer.Option(None, envvar="PORT", help="Port to serve on (PORT=… overrides).")) -> None:
     """Create the embedded database, migrate, seed the demo city and serve it."""
     from onecity import migrate as m
     from onecity.crypto.keyring import init_keys

@@ -11,7 +11,6 @@ from alembic import op
 
 import onecity.db
 
-
 revision: str = 'identity_0002'
 down_revision: str | Sequence[str] | None = 'identity_0001'
 branch_labels: str | Sequence[str] | None = None
