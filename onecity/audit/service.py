@@ -84,21 +84,23 @@ def entry_hash(entry: AuditEntry) -> str:
 
 def _locked_head(session: Session) -> AuditChainHead:
     """The head row, created if absent, locked against concurrent appends until the transaction ends."""
-    dialect = session.get_bind().dialect.name
+    q = select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update().execution_options(
+        populate_existing=True)
+    head = session.scalars(q).one_or_none()
+    if head is not None:
+        return head
+    # First append ever (or after the table was emptied): create the head; racing creators both land here,
+    # one insert wins, and both then lock the same row.
     values = {"id": HEAD_ID, "seq": 0, "last_hash": GENESIS, "updated_at": clock.now()}
+    dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(pg_insert(AuditChainHead).values(**values).on_conflict_do_nothing(index_elements=["id"]))
     elif dialect == "sqlite":
         session.execute(sqlite_insert(AuditChainHead).values(**values).on_conflict_do_nothing(index_elements=["id"]))
     else:  # pragma: no cover - only PostgreSQL and SQLite are supported
-        if session.get(AuditChainHead, HEAD_ID) is None:
-            session.add(AuditChainHead(**values))
-            session.flush()
-    head = session.scalars(
-        select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update().execution_options(
-            populate_existing=True)
-    ).one()
-    return head
+        session.add(AuditChainHead(**values))
+        session.flush()
+    return session.scalars(q).one()
 
 
 def _actor_fields(actor: Principal | str) -> tuple[str, str | None, str | None]:
