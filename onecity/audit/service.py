@@ -13,6 +13,9 @@ it) closes that gap.
 Appends are serialized: on PostgreSQL `record` takes a row lock on the head (SELECT … FOR UPDATE),
 held until the caller's transaction ends; SQLite already serializes writers (BEGIN IMMEDIATE). The
 seq primary key makes any append that slipped past the lock fail rather than fork the chain.
+The lock is held until the caller commits, so call `record` as late in the transaction as you can:
+one chain appends at most about 1 / (commit latency) entries a second (measured ~160/s on a local
+PostgreSQL with synchronous commit, 8 writers); beyond that, split the log into several chains.
 """
 
 from __future__ import annotations

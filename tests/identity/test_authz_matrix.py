@@ -19,7 +19,6 @@ Only the allow-list below may go without an `Allow`.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any

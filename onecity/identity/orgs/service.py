@@ -12,6 +12,8 @@ Rules kept here:
 - A suspended organisation or staff member cannot sign in, and their sessions and keys stop working.
 - An organisation always keeps at least one active owner.
 - Passwords are hashed with Argon2id; five wrong passwords in a row lock the account for 15 minutes.
+- A signed request's principal is kind `org` with `id` and `org_id` the org's public id, `roles` the
+  key's scopes, `credential` "signature" and `session_id` the app id of the key that signed it.
 """
 
 from __future__ import annotations
@@ -598,7 +600,7 @@ def register_api_key(
         raise PublicKeyTaken()
     key = ApiKey(app_id=new_id("app"), org_id=org.id, label=label, algorithm=algorithm, public_key_pem=pem,
                  fingerprint=fingerprint, scopes=chosen, status="active", created_at=clock.now(),
-                 created_by=actor.id if isinstance(actor, Principal) else actor)
+                 created_by=((actor.id or actor.kind) if isinstance(actor, Principal) else actor)[:40])
     session.add(key)
     try:
         with session.begin_nested():
