@@ -45,8 +45,9 @@ def create_app() -> FastAPI:
         description="A city's public services and payments on citizens' phones.",
     )
     errors.install(app)
-    from onecity.identity.principals import principal_key
+    from onecity.identity.principals import principal_key, resolve
 
+    app.state.resolve_principal = resolve
     app.state.principal_key = principal_key
 
     @app.get("/healthz", tags=["ops"])

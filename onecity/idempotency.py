@@ -1,11 +1,13 @@
 """Idempotency for every state-changing call.
 
 A client sends `Idempotency-Key: <key>` with a POST/PUT/PATCH/DELETE. The first response (anything
-but a 5xx) is stored under (principal, key) and replayed for every retry with the same request; the
+but a 5xx, a 401 or a 403) is stored under (principal, key) and replayed for every retry with the same request; the
 same key with a different request is rejected (`idempotency_key_reused`), and a retry that arrives
 while the first is still running gets `idempotency_in_progress`. Keys are scoped per principal: the
 principal key comes from `app.state.principal_key(request)` (set by identity), and defaults to a hash
-of the presented credential.
+of the presented credential. Responses to requests that failed authentication or authorisation are
+never stored: the key is claimed before the endpoint checks the caller, so storing them would let an
+unsigned request carrying someone's app id poison that app's key.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ HEADER = b"idempotency-key"
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 IN_PROGRESS_TIMEOUT = timedelta(minutes=5)
 MAX_BODY = 10 * 1024 * 1024
+NOT_STORED = {401, 403}
 
 
 class IdempotencyRecord(Base):
@@ -217,7 +220,7 @@ def _claim(scope: str, key: str, digest: str) -> tuple[str, IdempotencyRecord | 
 
 def _finish(scope: str, key: str, status: int, content_type: str | None, location: str | None, body: bytes) -> None:
     with transaction() as s:
-        if status >= 500:
+        if status >= 500 or status in NOT_STORED:
             s.execute(delete(IdempotencyRecord).where(
                 IdempotencyRecord.scope == scope, IdempotencyRecord.key == key))
             return

@@ -209,3 +209,26 @@ def test_idempotency_rejects_malformed_key(counter_app):
     r = c.post("/v1/test-counter", json={}, headers={"Idempotency-Key": "x" * 300})
     assert r.status_code == 400 and r.json()["code"] == "invalid_idempotency_key"
     assert hits["n"] == 0
+
+
+def test_idempotency_does_not_store_auth_failures(counter_app):
+    """An unauthenticated request must not claim a key that the real principal will use later."""
+    c, hits = counter_app
+    from fastapi import Depends
+
+    from onecity.authz import Principal, allow
+
+    router = APIRouter()
+
+    @router.post("/v1/test-citizen-only")
+    def citizen_only(principal: Principal = Depends(allow("citizen"))) -> dict:
+        hits["n"] += 1
+        return {"ok": True}
+
+    c.app.include_router(router)
+    h = {"Idempotency-Key": "k-auth"}
+    assert c.post("/v1/test-citizen-only", headers=h).status_code == 401
+    with transaction() as s:
+        from onecity.idempotency import IdempotencyRecord
+
+        assert s.scalars(select(IdempotencyRecord).where(IdempotencyRecord.key == "k-auth")).first() is None

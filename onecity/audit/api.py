@@ -15,8 +15,8 @@ from onecity.audit.schemas import (
     ChainProblemOut,
     ChainReportOut,
 )
+from onecity.authz import Principal, allow
 from onecity.deps import DbSession
-from onecity.identity.authz import Principal, allow
 
 router = APIRouter(tags=["audit"])
 

@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session
 
 from onecity import clock
 from onecity.audit.models import AuditChainHead, AuditEntry
+from onecity.authz import Principal
 from onecity.errors import InvalidInput
-from onecity.identity.authz import Principal
 from onecity.ids import new_id
 from onecity.observability import request_id_var
 

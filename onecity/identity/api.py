@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
+from onecity.authz import Kind, Principal, allow
 from onecity.deps import DbSession
 from onecity.i18n import negotiate
 from onecity.identity import service, sessions
-from onecity.identity.authz import Kind, Principal, allow
 from onecity.identity.schemas import (
     CitizenProfile,
     CitizenSummary,

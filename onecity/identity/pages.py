@@ -16,13 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from onecity import clock
+from onecity.authz import PUBLIC, Principal
 from onecity.config import get_settings
 from onecity.crypto.fields import blind_index
 from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
 from onecity.identity import service, sessions, sms
-from onecity.identity.authz import PUBLIC, Principal
 from onecity.identity.web_session import clear_session_cookie, client_ip, set_session_cookie
 from onecity.web.templating import render
 

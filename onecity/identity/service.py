@@ -36,11 +36,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onecity import clock, outbox
+from onecity.authz import Principal
 from onecity.config import get_settings
 from onecity.crypto.fields import blind_index, decrypt, decrypt_str, encrypt
 from onecity.errors import Conflict, DomainError, InvalidInput, NotFound, RateLimited
 from onecity.identity import ratelimit
-from onecity.identity.authz import Principal
 from onecity.identity.mobile import parse_mobile
 from onecity.identity.models import Citizen, OtpChallenge, PopulationRegistryEntry
 from onecity.identity.resident_id import (

@@ -9,7 +9,6 @@ expire after `settings.session_ttl_seconds` and can be revoked one by one or all
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import secrets
 from datetime import timedelta
@@ -19,9 +18,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from onecity import clock
+from onecity.authz import Principal
 from onecity.config import get_settings
 from onecity.errors import NotFound, Unauthenticated
-from onecity.identity.authz import Principal
 from onecity.identity.models import AuthSession, Citizen
 from onecity.identity.schemas import SessionInfo
 from onecity.ids import new_id
@@ -29,6 +28,7 @@ from onecity.ids import new_id
 SessionKind = Literal["citizen", "staff", "admin"]
 Credential = Literal["cookie", "bearer"]
 # last_used_at is refreshed at most this often, so reads do not turn every request into a write.
+SESSION_COOKIE = "oc_session"
 TOUCH_EVERY = timedelta(minutes=1)
 
 
@@ -98,26 +98,23 @@ def session_info(row: AuthSession, current_id: str | None = None) -> SessionInfo
                        current=row.public_id == current_id)
 
 
-def principal_for_token(session: Session, token: str, *, credential: Credential) -> Principal:
-    """The caller behind a session token, or `Unauthenticated`. Citizens come from their account row
-    (a closed or locked account cannot use its sessions); staff and admins from the organisations
-    service."""
-    row = _live_session(session, token, credential)
-    if row.kind == "citizen":
-        citizen = session.scalars(select(Citizen).where(Citizen.public_id == row.subject_id)).one_or_none()
-        if citizen is None or citizen.status == "closed":
-            raise Unauthenticated(detail="the account behind this session is closed")
-        return Principal(
-            kind="citizen",
-            id=citizen.public_id,
-            credential=credential,
-            session_id=row.public_id,
-            real_name_verified=citizen.verified_at is not None,
-        )
-    from onecity.identity.orgs import service as orgs  # written alongside; imported lazily
+def live_session(session: Session, token: str, *, credential: Credential) -> AuthSession:
+    """The live session behind a token, or `Unauthenticated` / `SessionExpired`."""
+    return _live_session(session, token, credential)
 
-    staff = orgs.staff_principal(session, row.subject_id)
-    return dataclasses.replace(staff, credential=credential, session_id=row.public_id)
+
+def citizen_principal(session: Session, row: AuthSession, *, credential: Credential) -> Principal:
+    """The citizen behind a citizen session (a closed account cannot use its sessions)."""
+    citizen = session.scalars(select(Citizen).where(Citizen.public_id == row.subject_id)).one_or_none()
+    if citizen is None or citizen.status == "closed":
+        raise Unauthenticated(detail="the account behind this session is closed")
+    return Principal(
+        kind="citizen",
+        id=citizen.public_id,
+        credential=credential,
+        session_id=row.public_id,
+        real_name_verified=citizen.verified_at is not None,
+    )
 
 
 def revoke_session(session: Session, *, subject_id: str, session_id: str) -> AuthSession:

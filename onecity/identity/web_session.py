@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from onecity.config import get_settings
 from onecity.identity import service
-from onecity.identity.principals import SESSION_COOKIE
+from onecity.identity.sessions import SESSION_COOKIE
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from onecity.audit import service as audit
-from onecity.identity.authz import Principal
+from onecity.authz import Principal
 from tests.identity.factories import login_token, make_citizen
 from tests.identity.orgs.factories import make_admin, make_org, make_staff, staff_token
 

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from onecity import clock
 from onecity.audit import service as audit
 from onecity.audit.models import AuditEntry
+from onecity.authz import Principal
 from onecity.db import session_factory, transaction
-from onecity.identity.authz import Principal
 from onecity.observability import request_id_var
 
 STAFF = Principal(kind="staff", id="stf_01TEST", org_id="org_01HOSPITAL", roles=frozenset({"operator"}))

@@ -1,6 +1,6 @@
 """The authorisation matrix: every route of the built app, called as every kind of principal.
 
-Each route must declare who may call it with an `onecity.identity.authz.Allow` among its dependencies
+Each route must declare who may call it with an `onecity.authz.Allow` among its dependencies
 (found recursively through `route.dependant`). For each principal — anonymous, a citizen without and
 with real-name verification, a staff member holding each role, an administrator, and an organisation
 calling with a signed request for each key scope — the route is called with placeholder path params
@@ -30,11 +30,11 @@ from fastapi.dependencies.models import Dependant
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from onecity.authz import ANONYMOUS, Allow, Principal
 from onecity.crypto.fields import blind_index
-from onecity.identity.authz import ANONYMOUS, Allow, Principal
 from onecity.identity.orgs import service as orgs
 from onecity.identity.orgs.signatures import sign_request
-from onecity.identity.principals import SESSION_COOKIE
+from onecity.identity.sessions import SESSION_COOKIE
 from tests.identity.factories import make_citizen
 from tests.identity.orgs.factories import make_admin, make_api_key, make_org, make_staff
 

@@ -12,7 +12,7 @@ from onecity import clock
 from onecity.config import get_settings
 from onecity.db import transaction
 from onecity.errors import NotFound, Unauthenticated
-from onecity.identity import sessions
+from onecity.identity import principals, sessions
 from onecity.identity.models import AuthSession
 from tests.identity.factories import login_token, make_citizen
 
@@ -33,7 +33,7 @@ def _citizen(verified: bool = True) -> str:
 
 def _principal(token: str, credential: str = "bearer"):
     with transaction() as s:
-        return sessions.principal_for_token(s, token, credential=credential)  # type: ignore[arg-type]
+        return principals.principal_for_token(s, token, credential=credential)  # type: ignore[arg-type]
 
 
 def test_only_the_tokens_hash_is_stored():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from onecity.authz import Principal, allow
 from onecity.deps import DbSession
-from onecity.identity.authz import Principal, allow
 from onecity.identity.face import service
 from onecity.identity.face.schemas import ChallengeIn, ChallengeOut, VerificationIn, VerificationOut
 

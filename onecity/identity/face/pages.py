@@ -11,8 +11,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from onecity.authz import PUBLIC, Principal
 from onecity.i18n import negotiate, t
-from onecity.identity.authz import PUBLIC, Principal
 from onecity.identity.face.schemas import ACT_PATTERN
 from onecity.identity.face.service import REASON_TEXT
 from onecity.web.templating import render

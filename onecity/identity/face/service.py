@@ -38,12 +38,12 @@ from sqlalchemy.orm import Session
 
 from onecity import clock
 from onecity.audit import service as audit
+from onecity.authz import Principal
 from onecity.config import get_settings
 from onecity.crypto.fields import blind_index, decrypt, encrypt
 from onecity.errors import DomainError, Forbidden, InvalidInput, NotFound
 from onecity.identity import ratelimit
 from onecity.identity import service as identity
-from onecity.identity.authz import Principal
 from onecity.identity.face import engine as face_engine
 from onecity.identity.face.models import FaceChallenge, FaceGrant, FaceReference, FaceVerification
 from onecity.identity.face.pose import challenge_followed, classify

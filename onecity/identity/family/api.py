@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
+from onecity.authz import Principal, allow
 from onecity.deps import DbSession
-from onecity.identity.authz import Principal, allow
 from onecity.identity.family import service
 from onecity.identity.family.schemas import (
     InvitationAccept,

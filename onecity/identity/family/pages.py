@@ -21,10 +21,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from onecity import clock
+from onecity.authz import PUBLIC, Principal
 from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
-from onecity.identity.authz import PUBLIC, Principal
 from onecity.identity.family import rules, service
 from onecity.identity.pages import csrf_token
 from onecity.web.templating import render

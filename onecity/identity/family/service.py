@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from onecity import clock, outbox
 from onecity.audit import service as audit
+from onecity.authz import RealNameRequired
 from onecity.crypto.fields import blind_index
 from onecity.errors import InvalidInput
 from onecity.identity import service as identity
-from onecity.identity.authz import RealNameRequired
 from onecity.identity.family import rules
 from onecity.identity.family.errors import (
     AccountInactive,

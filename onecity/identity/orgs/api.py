@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from onecity.authz import PUBLIC, Principal, allow
 from onecity.deps import DbSession
 from onecity.identity import sessions
-from onecity.identity.authz import PUBLIC, Principal, allow
 from onecity.identity.orgs import service
 from onecity.identity.orgs.models import ApiKey, Org, Staff
 from onecity.identity.orgs.schemas import (

@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 from fastapi import HTTPException, Request
 
+from onecity.authz import Allow, Kind, Principal
 from onecity.crypto.fields import blind_index
 from onecity.errors import Forbidden, Unauthenticated
-from onecity.identity.authz import Allow, Kind, Principal
 
 LOGIN_PATH = "/console/login"
 CONSOLE_KINDS: tuple[Kind, ...] = ("staff", "admin")

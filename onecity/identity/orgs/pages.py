@@ -16,16 +16,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from onecity.audit import service as audit
+from onecity.authz import PUBLIC, Principal
 from onecity.clock import CITY_TZ
 from onecity.deps import DbSession
 from onecity.errors import DomainError, Forbidden, InvalidInput
 from onecity.i18n import negotiate, t
 from onecity.identity import sessions
-from onecity.identity.authz import PUBLIC, Principal
 from onecity.identity.orgs import service
 from onecity.identity.orgs.console import console_allow, csrf_ok, csrf_token, safe_next
 from onecity.identity.orgs.models import Org
-from onecity.identity.principals import SESSION_COOKIE
+from onecity.identity.sessions import SESSION_COOKIE
 from onecity.identity.web_session import clear_session_cookie, set_session_cookie
 from onecity.web.templating import render
 

@@ -36,10 +36,10 @@ from sqlalchemy.orm import Session
 
 from onecity import clock
 from onecity.audit import service as audit
+from onecity.authz import Principal
 from onecity.config import get_settings
 from onecity.crypto import fields, signing
 from onecity.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated
-from onecity.identity.authz import Principal
 from onecity.identity.orgs import signatures, uscc
 from onecity.identity.orgs.models import ApiKey, ApiNonce, Org, Staff
 from onecity.ids import new_id

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from onecity import clock, outbox
 from onecity.audit.models import AuditEntry
-from onecity.identity.authz import RealNameRequired
+from onecity.authz import RealNameRequired
 from onecity.identity.family import rules, service
 from onecity.identity.family.models import FamilyLink
 from onecity.identity.mobile import InvalidMobile

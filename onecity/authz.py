@@ -5,6 +5,10 @@
 
 `tests/identity/test_authz_matrix.py` walks every route and checks that only the declared principal
 kinds (and roles) get through.
+
+This is core: it knows what a principal is, not how credentials are checked. The app installs the
+resolver (`app.state.resolve_principal`, identity's `principals.resolve`), so no business module is
+imported from here.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from fastapi import Request
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from onecity.errors import DomainError, Forbidden, Unauthenticated
@@ -41,6 +44,7 @@ class Principal:
 
 
 ANONYMOUS = Principal(kind="anonymous")
+APP_ID_HEADER = "x-onecity-app-id"
 
 
 class RealNameRequired(DomainError):
@@ -71,9 +75,9 @@ class Allow:
     async def __call__(self, request: Request) -> Principal:
         from onecity.db import session_factory
 
+        resolve = request.app.state.resolve_principal
         # Only a signed organisation request needs the body (its signature covers it). Reading it
         # otherwise would fail on HTML form posts, whose stream FastAPI has already consumed.
-        from onecity.identity.principals import APP_ID_HEADER, resolve
 
         body = b""
         if request.headers.get(APP_ID_HEADER):
@@ -106,9 +110,3 @@ def allow(*kinds: Kind, roles: set[str] | frozenset[str] | None = None, verified
 
 
 PUBLIC = allow(*KINDS)
-
-
-def principal_of(session: Session, request: Request) -> Principal:  # pragma: no cover - helper for pages
-    from onecity.identity.principals import resolve
-
-    return resolve(session, request, b"")
