@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from onecity import clock
-from onecity.authz import PUBLIC, Principal
+from onecity.authz import PUBLIC, Principal, allow_page
 from onecity.config import get_settings
 from onecity.crypto.fields import blind_index
 from onecity.deps import DbSession
@@ -35,6 +35,9 @@ _NOTICES = {
     "password": "identity.profile.password_saved",
     "signed_out": "identity.logout.done",
 }
+
+
+CITIZEN_PAGE = allow_page("citizen")
 
 
 def csrf_token(principal: Principal) -> str:
@@ -64,12 +67,6 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/app"
-
-
-def _to_login(request: Request) -> RedirectResponse:
-    from urllib.parse import quote
-
-    return RedirectResponse(f"/app/login?next={quote(request.url.path)}", status_code=303)
 
 
 def _is_citizen(p: Principal) -> bool:
@@ -109,9 +106,8 @@ def home(request: Request, db: DbSession, principal: Principal = Depends(PUBLIC)
 
 
 @router.get("/app/cards", response_class=HTMLResponse)
-def cards(request: Request, db: DbSession, principal: Principal = Depends(PUBLIC)) -> Response:
-    if not _is_citizen(principal) or principal.id is None:
-        return _to_login(request)
+def cards(request: Request, db: DbSession, principal: Principal = Depends(CITIZEN_PAGE)) -> Response:
+    assert principal.id is not None
     return render(request, "identity_cards.html", summary=service.citizen_summary(db, principal.id))
 
 
@@ -178,25 +174,24 @@ def login_submit(
 # --- real-name verification -----------------------------------------------------------------------
 
 @router.get("/app/real-name", response_class=HTMLResponse)
-def real_name_form(request: Request, db: DbSession, principal: Principal = Depends(PUBLIC)) -> Response:
-    if not _is_citizen(principal) or principal.id is None:
-        return _to_login(request)
+def real_name_form(request: Request, db: DbSession, principal: Principal = Depends(CITIZEN_PAGE)) -> Response:
+    assert principal.id is not None
     summary = service.citizen_summary(db, principal.id)
+    next_url = request.query_params.get("next")
     return render(request, "identity_real_name.html", summary=summary, csrf=csrf_token(principal),
-                  typed_name="", typed_id_number="")
+                  typed_name="", typed_id_number="", next_url=_safe_next(next_url) if next_url else None)
 
 
 @router.post("/app/real-name", response_class=HTMLResponse)
 def real_name_submit(
     request: Request,
     db: DbSession,
-    principal: Principal = Depends(PUBLIC),
+    principal: Principal = Depends(CITIZEN_PAGE),
     name: str = Form(""),
     id_number: str = Form(""),
     csrf: str = Form(""),
 ) -> Response:
-    if not _is_citizen(principal) or principal.id is None:
-        return _to_login(request)
+    assert principal.id is not None
     lang = negotiate(request)
     citizen_id = principal.id
     error: str | None
@@ -205,11 +200,15 @@ def real_name_submit(
     else:
         done, error, status = _attempt(db, lang, lambda: service.verify_real_name(
             db, citizen_id=citizen_id, name=name, id_number=id_number, actor=principal))
+    next_url = request.query_params.get("next")
     if done is not None:
-        return RedirectResponse("/app/profile?done=verified", status_code=303)
+        # Back to the page that asked for verification (PageAllow's `next`), else the profile.
+        target = _safe_next(next_url) if next_url else "/app/profile?done=verified"
+        return RedirectResponse(target, status_code=303)
     return render(request, "identity_real_name.html", status_code=status,
                   summary=service.citizen_summary(db, citizen_id), csrf=csrf_token(principal),
-                  typed_name=name[:50], typed_id_number=id_number[:64], error=error)
+                  typed_name=name[:50], typed_id_number=id_number[:64], error=error,
+                  next_url=_safe_next(next_url) if next_url else None)
 
 
 # --- profile, sessions, password, sign-out --------------------------------------------------------
@@ -226,9 +225,8 @@ def _profile_page(request: Request, db: Session, principal: Principal, *, status
 
 
 @router.get("/app/profile", response_class=HTMLResponse)
-def profile(request: Request, db: DbSession, principal: Principal = Depends(PUBLIC)) -> Response:
-    if not _is_citizen(principal):
-        return _to_login(request)
+def profile(request: Request, db: DbSession, principal: Principal = Depends(CITIZEN_PAGE)) -> Response:
+    assert principal.id is not None
     return _profile_page(request, db, principal)
 
 
@@ -237,11 +235,10 @@ def revoke(
     session_id: str,
     request: Request,
     db: DbSession,
-    principal: Principal = Depends(PUBLIC),
+    principal: Principal = Depends(CITIZEN_PAGE),
     csrf: str = Form(""),
 ) -> Response:
-    if not _is_citizen(principal) or principal.id is None:
-        return _to_login(request)
+    assert principal.id is not None
     lang = negotiate(request)
     if not _csrf_ok(principal, csrf):
         return _profile_page(request, db, principal, status=403, error=t(lang, "identity.error.csrf"))
@@ -261,13 +258,12 @@ def revoke(
 def password_submit(
     request: Request,
     db: DbSession,
-    principal: Principal = Depends(PUBLIC),
+    principal: Principal = Depends(CITIZEN_PAGE),
     password: str = Form(""),
     current_password: str = Form(""),
     csrf: str = Form(""),
 ) -> Response:
-    if not _is_citizen(principal) or principal.id is None:
-        return _to_login(request)
+    assert principal.id is not None
     lang = negotiate(request)
     if not _csrf_ok(principal, csrf):
         return _profile_page(request, db, principal, status=403, error=t(lang, "identity.error.csrf"))

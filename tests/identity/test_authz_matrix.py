@@ -6,7 +6,7 @@ with real-name verification, a staff member holding each role, an administrator,
 calling with a signed request for each key scope — the route is called with placeholder path params
 and a minimal body (`{}` as JSON, or a form holding only the session's `csrf` token):
 
-- a principal the `Allow` does not admit must get 401 or 403 (or, on a page, a redirect to a login);
+- a principal the `Allow` does not admit must get 401 or 403 (or, on a page, a redirect to a login or to real-name verification);
 - a principal it admits must not get 401 or 403 (404 and 422 from the placeholders are fine), and
   no principal may make the route fail with a 5xx.
 
@@ -41,7 +41,7 @@ from tests.identity.orgs.factories import make_admin, make_api_key, make_org, ma
 UNGUARDED = {"/healthz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 UNGUARDED_PREFIXES = ("/static",)
 DENIED = {401, 403}
-LOGIN_REDIRECT = re.compile(r"/login(\?|$)")
+LOGIN_REDIRECT = re.compile(r"/(login|real-name)(\?|$)")  # PageAllow: sign in, or verify first
 
 
 def all_routes(app: Any) -> list[Any]:

@@ -178,3 +178,27 @@ def test_revoke_another_session_and_log_out(client):
     assert client.get("/app/profile", follow_redirects=False).status_code == 303
     with transaction() as s:
         assert s.scalar(select(func.count()).select_from(AuthSession).where(AuthSession.revoked_at.is_(None))) == 0
+
+
+def test_real_name_verification_returns_to_the_page_that_asked_for_it(client, session):
+    """A page that needs a verified citizen sends them to /app/real-name?next=…, and back after."""
+    from onecity.identity.sessions import create_session
+    from tests.identity.factories import make_citizen, make_registry_entry
+
+    citizen = make_citizen(session, verified=False)
+    entry = make_registry_entry(session)
+    token, _ = create_session(session, kind="citizen", subject_id=citizen.public_id, credential="cookie")
+    session.commit()
+    client.cookies.set("oc_session", token)
+    r = client.get("/app/family", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/app/real-name?next=/app/family"
+    page = client.get(r.headers["location"])
+    assert 'action="/app/real-name?next=/app/family"' in page.text
+    import re
+
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    done = client.post("/app/real-name?next=/app/family", data={
+        "name": entry.name, "id_number": entry.id_number, "csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/app/family"
+    evil = client.get("/app/real-name?next=//evil.example/x")
+    assert "evil.example" not in evil.text

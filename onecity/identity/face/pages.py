@@ -6,12 +6,11 @@ grant (`face_grant=<id>`) appended."""
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
-from onecity.authz import PUBLIC, Principal
+from onecity.authz import Principal, allow_page
 from onecity.i18n import negotiate, t
 from onecity.identity.face.schemas import ACT_PATTERN
 from onecity.identity.face.service import REASON_TEXT
@@ -33,10 +32,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @router.get("/app/face", response_class=HTMLResponse)
-def face_page(request: Request, principal: Principal = Depends(PUBLIC)) -> Response:
-    if principal.kind != "citizen" or principal.id is None:
-        return RedirectResponse(f"/app/login?next={quote(str(request.url.path) + '?' + request.url.query)}",
-                                status_code=303)
+def face_page(request: Request, principal: Principal = Depends(allow_page("citizen"))) -> Response:
     lang = negotiate(request)
     act = request.query_params.get("act") or DEFAULT_ACT
     if not re.fullmatch(ACT_PATTERN, act) or len(act) > 64:

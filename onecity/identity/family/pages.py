@@ -14,14 +14,14 @@ import hmac
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from onecity import clock
-from onecity.authz import PUBLIC, Principal
+from onecity.authz import Principal, allow_page
 from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
@@ -44,13 +44,7 @@ def _local(dt: datetime | None) -> str:
     return dt.astimezone(clock.CITY_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
 
 
-def _gate(request: Request, principal: Principal) -> Response | None:
-    """A redirect for whoever may not use the page: to sign in, or to real-name verification."""
-    if principal.kind != "citizen" or principal.id is None:
-        return RedirectResponse(f"/app/login?next={quote(request.url.path)}", status_code=303)
-    if not principal.real_name_verified:
-        return RedirectResponse("/app/real-name", status_code=303)
-    return None
+FAMILY_PAGE = allow_page("citizen", verified=True)
 
 
 def _csrf_ok(principal: Principal, token: str) -> bool:
@@ -93,15 +87,15 @@ def _change(request: Request, db: Session, principal: Principal, csrf: str, done
 
 
 @router.get("/app/family", response_class=HTMLResponse)
-def family_home(request: Request, db: DbSession, principal: Principal = Depends(PUBLIC)) -> Response:
-    return _gate(request, principal) or _home(request, db, principal)
+def family_home(request: Request, db: DbSession, principal: Principal = Depends(FAMILY_PAGE)) -> Response:
+    return _home(request, db, principal)
 
 
 @router.post("/app/family/invite", response_class=HTMLResponse)
 def invite(
     request: Request,
     db: DbSession,
-    principal: Principal = Depends(PUBLIC),
+    principal: Principal = Depends(FAMILY_PAGE),
     relation: str = Form("parent"),
     mobile: str = Form(""),
     name: str = Form(""),
@@ -110,8 +104,6 @@ def invite(
     offered_scopes: list[str] = Form([]),
     csrf: str = Form(""),
 ) -> Response:
-    if (gate := _gate(request, principal)) is not None:
-        return gate
     form = {"relation": relation, "mobile": mobile[:20], "name": name[:50], "scopes": scopes,
             "offered_scopes": offered_scopes}
     return _change(request, db, principal, csrf, "invited", lambda me: service.invite(
@@ -120,46 +112,36 @@ def invite(
 
 
 @router.post("/app/family/invitations/{link_id}/accept", response_class=HTMLResponse)
-def accept(link_id: str, request: Request, db: DbSession, principal: Principal = Depends(PUBLIC),
+def accept(link_id: str, request: Request, db: DbSession, principal: Principal = Depends(FAMILY_PAGE),
            scopes: list[str] = Form([]), csrf: str = Form("")) -> Response:
-    if (gate := _gate(request, principal)) is not None:
-        return gate
     return _change(request, db, principal, csrf, "accepted",
                    lambda me: service.accept(db, citizen_id=me, link_id=link_id, scopes=scopes))
 
 
 @router.post("/app/family/invitations/{link_id}/decline", response_class=HTMLResponse)
-def decline(link_id: str, request: Request, db: DbSession, principal: Principal = Depends(PUBLIC),
+def decline(link_id: str, request: Request, db: DbSession, principal: Principal = Depends(FAMILY_PAGE),
             csrf: str = Form("")) -> Response:
-    if (gate := _gate(request, principal)) is not None:
-        return gate
     return _change(request, db, principal, csrf, "declined",
                    lambda me: service.decline(db, citizen_id=me, link_id=link_id))
 
 
 @router.post("/app/family/invitations/{link_id}/cancel", response_class=HTMLResponse)
-def cancel(link_id: str, request: Request, db: DbSession, principal: Principal = Depends(PUBLIC),
+def cancel(link_id: str, request: Request, db: DbSession, principal: Principal = Depends(FAMILY_PAGE),
            csrf: str = Form("")) -> Response:
-    if (gate := _gate(request, principal)) is not None:
-        return gate
     return _change(request, db, principal, csrf, "cancelled",
                    lambda me: service.cancel(db, citizen_id=me, link_id=link_id))
 
 
 @router.post("/app/family/links/{link_id}/scopes", response_class=HTMLResponse)
-def narrow(link_id: str, request: Request, db: DbSession, principal: Principal = Depends(PUBLIC),
+def narrow(link_id: str, request: Request, db: DbSession, principal: Principal = Depends(FAMILY_PAGE),
            scopes: list[str] = Form([]), csrf: str = Form("")) -> Response:
-    if (gate := _gate(request, principal)) is not None:
-        return gate
     return _change(request, db, principal, csrf, "narrowed",
                    lambda me: service.narrow_scopes(db, citizen_id=me, link_id=link_id, scopes=scopes))
 
 
 @router.post("/app/family/links/{link_id}/revoke", response_class=HTMLResponse)
-def revoke(link_id: str, request: Request, db: DbSession, principal: Principal = Depends(PUBLIC),
+def revoke(link_id: str, request: Request, db: DbSession, principal: Principal = Depends(FAMILY_PAGE),
            csrf: str = Form("")) -> Response:
-    if (gate := _gate(request, principal)) is not None:
-        return gate
     return _change(request, db, principal, csrf, "revoked",
                    lambda me: service.revoke(db, citizen_id=me, link_id=link_id))
 
@@ -173,10 +155,8 @@ def _minor_page(request: Request, principal: Principal, grant_id: str, *, status
 
 
 @router.get("/app/family/minor", response_class=HTMLResponse)
-def minor_form(request: Request, db: DbSession, principal: Principal = Depends(PUBLIC)) -> Response:
+def minor_form(request: Request, db: DbSession, principal: Principal = Depends(FAMILY_PAGE)) -> Response:
     """Where the face page sends the parent back, with the grant id."""
-    if (gate := _gate(request, principal)) is not None:
-        return gate
     grant_id = (request.query_params.get("face_grant") or "")[:60]
     if not grant_id:
         return RedirectResponse(face_url(), status_code=303)
@@ -187,15 +167,13 @@ def minor_form(request: Request, db: DbSession, principal: Principal = Depends(P
 def minor_submit(
     request: Request,
     db: DbSession,
-    principal: Principal = Depends(PUBLIC),
+    principal: Principal = Depends(FAMILY_PAGE),
     grant_id: str = Form(""),
     name: str = Form(""),
     id_number: str = Form(""),
     scopes: list[str] = Form([]),
     csrf: str = Form(""),
 ) -> Response:
-    if (gate := _gate(request, principal)) is not None:
-        return gate
     lang = negotiate(request)
     form = {"name": name[:50], "scopes": scopes}
     if not _csrf_ok(principal, csrf):

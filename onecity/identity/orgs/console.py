@@ -8,33 +8,18 @@ Signed-in console forms carry `csrf` bound to the session (on top of the SameSit
 from __future__ import annotations
 
 import hmac
-from urllib.parse import quote
 
-from fastapi import HTTPException, Request
-
-from onecity.authz import Allow, Kind, Principal
+from onecity.authz import Kind, PageAllow, Principal, allow_page
 from onecity.crypto.fields import blind_index
-from onecity.errors import Forbidden, Unauthenticated
 
 LOGIN_PATH = "/console/login"
 CONSOLE_KINDS: tuple[Kind, ...] = ("staff", "admin")
 
 
-class ConsoleAllow(Allow):
-    async def __call__(self, request: Request) -> Principal:
-        try:
-            return await super().__call__(request)
-        except (Unauthenticated, Forbidden) as exc:
-            p = getattr(request.state, "principal", None)
-            if isinstance(exc, Forbidden) and p is not None and p.kind in CONSOLE_KINDS:
-                raise  # signed in as staff, but without the role this page needs
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            raise HTTPException(status_code=303, headers={"Location": f"{LOGIN_PATH}?next={quote(target)}"}) from exc
-
-
-def console_allow(*kinds: Kind, roles: set[str] | frozenset[str] | None = None) -> ConsoleAllow:
-    """Like `allow(...)` for console pages: staff/admin kinds (and, for staff, roles)."""
-    return ConsoleAllow(tuple(kinds), frozenset(roles) if roles is not None else None, False)
+def console_allow(*kinds: Kind, roles: set[str] | frozenset[str] | None = None) -> PageAllow:
+    """Like `allow(...)` for console pages: staff/admin kinds (and, for staff, roles); visitors who
+    are not signed in as staff go to the console login."""
+    return allow_page(*kinds, roles=roles, login=LOGIN_PATH)
 
 
 def csrf_token(principal: Principal) -> str:

@@ -41,7 +41,7 @@ def test_anonymous_and_unverified_are_sent_where_they_must_go(app, session):
     assert r.status_code == 303 and r.headers["location"] == "/app/login?next=/app/family"
     unverified = signed_in(app, session, person(session, verified=False))
     r = unverified.get("/app/family")
-    assert r.status_code == 303 and r.headers["location"] == "/app/real-name"
+    assert r.status_code == 303 and r.headers["location"] == "/app/real-name?next=/app/family"
 
 
 def test_invite_accept_and_revoke_through_the_forms(two, session):
