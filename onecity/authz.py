@@ -115,14 +115,16 @@ PUBLIC = allow(*KINDS)
 class PageAllow(Allow):
     """`Allow` for HTML pages: instead of a 401/403 body, a visitor who is not signed in as a declared
     kind is sent (303) to the login page, and an unverified citizen to real-name verification, each
-    with `next=` back to the page. A signed-in principal of a declared kind that lacks a role still
-    gets 403. The authorisation matrix reads it like any other `Allow`."""
+    with `next=` back to the page. Someone already signed in through that login page (a kind in
+    `login_kinds`) who may still not open the page gets 403: sending them to sign in again would loop.
+    The authorisation matrix reads it like any other `Allow`."""
 
     def __init__(self, kinds: tuple[Kind, ...], roles: frozenset[str] | None, verified: bool,
-                 login_path: str, verify_path: str) -> None:
+                 login_path: str, verify_path: str, login_kinds: tuple[Kind, ...]) -> None:
         super().__init__(kinds, roles, verified)
         self.login_path = login_path
         self.verify_path = verify_path
+        self.login_kinds = login_kinds
 
     async def __call__(self, request: Request) -> Principal:
         from urllib.parse import quote
@@ -136,8 +138,8 @@ class PageAllow(Allow):
             raise HTTPException(status_code=303, headers={"Location": f"{target}?next={quote(_here(request))}"}) from exc
         except (Unauthenticated, Forbidden) as exc:
             p = getattr(request.state, "principal", None)
-            if isinstance(exc, Forbidden) and p is not None and p.kind in self.kinds:
-                raise  # signed in as a declared kind, but without the role this page needs
+            if isinstance(exc, Forbidden) and p is not None and p.kind in self.login_kinds:
+                raise  # signed in at this login already, but without the kind or role this page needs
             raise HTTPException(status_code=303,
                                 headers={"Location": f"{self.login_path}?next={quote(_here(request))}"}) from exc
 
@@ -147,5 +149,7 @@ def _here(request: Request) -> str:
 
 
 def allow_page(*kinds: Kind, roles: set[str] | frozenset[str] | None = None, verified: bool = False,
-               login: str = "/app/login", verify: str = "/app/real-name") -> PageAllow:
-    return PageAllow(tuple(kinds), frozenset(roles) if roles is not None else None, verified, login, verify)
+               login: str = "/app/login", verify: str = "/app/real-name",
+               login_kinds: tuple[Kind, ...] = ("citizen",)) -> PageAllow:
+    return PageAllow(tuple(kinds), frozenset(roles) if roles is not None else None, verified, login, verify,
+                     login_kinds)

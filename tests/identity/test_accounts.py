@@ -462,8 +462,10 @@ def test_rate_limit_holds_under_concurrent_requests():
 def test_error_codes_are_unique_and_in_both_languages():
     from onecity.errors import DomainError
     from onecity.identity import mobile, resident_id, sessions
+    from onecity.identity.service import accounts, citizens, profile, real_name_verification, registry
 
-    classes = {c for m in (service, mobile, resident_id, sessions) for c in vars(m).values()
+    service_modules = (accounts, citizens, profile, real_name_verification, registry)
+    classes = {c for m in (*service_modules, mobile, resident_id, sessions) for c in vars(m).values()
                if isinstance(c, type) and issubclass(c, DomainError) and c.__module__ == m.__name__}
     codes = [c.code for c in classes]
     assert len(codes) == len(set(codes)) >= 20

@@ -19,7 +19,7 @@ CONSOLE_KINDS: tuple[Kind, ...] = ("staff", "admin")
 def console_allow(*kinds: Kind, roles: set[str] | frozenset[str] | None = None) -> PageAllow:
     """Like `allow(...)` for console pages: staff/admin kinds (and, for staff, roles); visitors who
     are not signed in as staff go to the console login."""
-    return allow_page(*kinds, roles=roles, login=LOGIN_PATH)
+    return allow_page(*kinds, roles=roles, login=LOGIN_PATH, login_kinds=CONSOLE_KINDS)
 
 
 def csrf_token(principal: Principal) -> str:

@@ -38,12 +38,12 @@ _CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 @contextmanager
 def _cheap_hashing() -> Iterator[None]:
-    saved = service._hasher
-    service._hasher = _CHEAP
+    saved = service.staff._hasher
+    service.staff._hasher = _CHEAP
     try:
         yield
     finally:
-        service._hasher = saved
+        service.staff._hasher = saved
 
 
 def fresh_uscc(region: str = "440300") -> str:
