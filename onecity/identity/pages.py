@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from onecity import clock
 from onecity.authz import PUBLIC, Principal, allow_page
+from onecity.audit import service as audit
 from onecity.config import get_settings
 from onecity.crypto.fields import blind_index
 from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
 from onecity.identity import service, sessions, sms
+from onecity.identity.orgs import service as orgs
 from onecity.identity.web_session import clear_session_cookie, client_ip, set_session_cookie
 from onecity.web.templating import render
 
@@ -299,3 +301,35 @@ def logout(
     clear_session_cookie(response)
     return response
 
+
+
+# --- who accessed my data -------------------------------------------------------------------------
+
+@router.get("/app/access-log", response_class=HTMLResponse)
+def access_log_page(request: Request, db: DbSession, principal: Principal = Depends(CITIZEN_PAGE)) -> Response:
+    """The citizen's own view of the audit log: every sensitive read or write of their data."""
+    assert principal.id is not None
+    lang = negotiate(request)
+    page = audit.access_log(db, citizen_id=principal.id, after=request.query_params.get("after"), limit=30)
+    org_ids = {e.actor_org_id for e in page.entries if e.actor_org_id}
+    org_ids |= {e.on_behalf_of for e in page.entries if e.on_behalf_of and e.on_behalf_of.startswith("org_")}
+    names = orgs.org_names(db, org_ids) if org_ids else {}
+
+    def who(actor_kind: str, actor_id: str | None, org_id: str | None) -> str:
+        if actor_id == principal.id:
+            return t(lang, "identity.access_log.you")
+        if org_id and org_id in names:
+            return names[org_id]
+        key = {"citizen": "citizen", "staff": "staff", "admin": "staff", "org": "staff"}.get(actor_kind, "system")
+        return t(lang, f"identity.access_log.{key}")
+
+    rows = [{
+        "who": who(e.actor_kind, e.actor_id, e.actor_org_id),
+        "action": e.action,
+        "reason": e.reason,
+        "at": e.created_at.astimezone(clock.CITY_TZ).strftime("%Y-%m-%d %H:%M:%S"),
+        "on_behalf_of": (names.get(e.on_behalf_of) or (t(lang, "identity.access_log.you")
+                         if e.on_behalf_of == principal.id else t(lang, "identity.access_log.citizen")))
+        if e.on_behalf_of else None,
+    } for e in page.entries]
+    return render(request, "identity_access_log.html", rows=rows, next_cursor=page.next_cursor)

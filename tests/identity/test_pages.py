@@ -202,3 +202,31 @@ def test_real_name_verification_returns_to_the_page_that_asked_for_it(client, se
     assert done.status_code == 303 and done.headers["location"] == "/app/family"
     evil = client.get("/app/real-name?next=//evil.example/x")
     assert "evil.example" not in evil.text
+
+
+def test_citizen_sees_who_accessed_their_data(client, session):
+    """Real-name verification is audited; the citizen's page lists it, and an org's access by name."""
+    import re
+
+    from onecity.audit import service as audit
+    from onecity.identity.sessions import create_session
+    from tests.identity.factories import make_citizen, make_registry_entry
+    from tests.identity.orgs.factories import make_org
+
+    citizen = make_citizen(session, verified=False)
+    entry = make_registry_entry(session)
+    token, _ = create_session(session, kind="citizen", subject_id=citizen.public_id, credential="cookie")
+    hospital = make_org(session, kind="hospital", name="鹏城市第一人民医院")
+    session.commit()
+    client.cookies.set("oc_session", token)
+    before = client.get("/app/access-log").text.count("<li>")  # e.g. the account's creation
+    page = client.get("/app/real-name")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    client.post("/app/real-name", data={"name": entry.name, "id_number": entry.id_number, "csrf": csrf})
+    audit.record(session, actor=hospital.public_id, action="medinsure.record.read",
+                 subject_citizen_id=citizen.public_id, resource="visit", reason="门诊结算")
+    session.commit()
+    html = client.get("/app/access-log").text
+    assert "鹏城市第一人民医院" in html and "门诊结算" in html
+    assert html.count("<li>") == before + 2  # the verification and the hospital's read
+    assert "access-log-link" in client.get("/app/profile").text
