@@ -16,8 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from onecity import clock
-from onecity.authz import PUBLIC, Principal, allow_page
 from onecity.audit import service as audit
+from onecity.authz import PUBLIC, Principal, allow_page
 from onecity.config import get_settings
 from onecity.crypto.fields import blind_index
 from onecity.deps import DbSession
