@@ -33,7 +33,8 @@ def discover(leaf_names: tuple[str, ...]) -> list[ModuleType]:
 
 
 def load_subscribers() -> None:
-    discover(("subscribers",))
+    """Import every module's outbox subscribers and periodic jobs (what the worker runs)."""
+    discover(("subscribers", "jobs"))
 
 
 def create_app() -> FastAPI:

@@ -22,6 +22,7 @@ def import_all_models() -> None:
     # Core tables that live outside modules.
     importlib.import_module("onecity.idempotency")
     importlib.import_module("onecity.outbox")
+    importlib.import_module("onecity.jobs")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -174,7 +174,11 @@ def run_once(batch: int = 100) -> dict[str, int]:
 
 
 def run_forever(poll_seconds: float = 1.0, stop: Callable[[], bool] = lambda: False) -> None:
+    """The worker loop: deliver events; between passes, run the periodic jobs that are due."""
+    from onecity import jobs
+
     while not stop():
         counts = run_once()
+        jobs.run_due()
         if counts["fanned_out"] == 0 and counts["done"] + counts["failed"] == 0:
             time.sleep(poll_seconds)
