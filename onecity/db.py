@@ -128,12 +128,5 @@ def get_db() -> Iterator[Session]:
     Use it as `Depends(get_db, scope="function")` (see `DbSession`), so the commit happens before
     the response is sent and a failed commit becomes an error response, never a false success.
     """
-    session = session_factory()()
-    try:
+    with transaction() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
