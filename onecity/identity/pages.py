@@ -7,7 +7,6 @@ the request's language; a failed step changes nothing but its attempt counters.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -19,13 +18,18 @@ from onecity import clock
 from onecity.audit import service as audit
 from onecity.authz import PUBLIC, Principal, allow_page
 from onecity.config import get_settings
-from onecity.crypto.fields import blind_index
 from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
 from onecity.identity import service, sessions, sms
 from onecity.identity.orgs import service as orgs
-from onecity.identity.web_session import clear_session_cookie, client_ip, set_session_cookie
+from onecity.identity.web_session import (
+    clear_session_cookie,
+    client_ip,
+    csrf_ok,
+    csrf_token,
+    set_session_cookie,
+)
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,13 +46,8 @@ _NOTICES = {
 CITIZEN_PAGE = allow_page("citizen")
 
 
-def csrf_token(principal: Principal) -> str:
-    """Bound to the signed-in session: a form from another session (or another site) does not pass."""
-    return blind_index(principal.session_id or "", purpose="csrf")[:32]
 
 
-def _csrf_ok(principal: Principal, token: str) -> bool:
-    return principal.session_id is not None and hmac.compare_digest(csrf_token(principal), token or "")
 
 
 def _attempt(db: Session, lang: str, fn: Callable[[], T]) -> tuple[T | None, str | None, int]:
@@ -197,7 +196,7 @@ def real_name_submit(
     lang = negotiate(request)
     citizen_id = principal.id
     error: str | None
-    if not _csrf_ok(principal, csrf):
+    if not csrf_ok(principal, csrf):
         error, status, done = t(lang, "identity.error.csrf"), 403, None
     else:
         done, error, status = _attempt(db, lang, lambda: service.verify_real_name(
@@ -242,7 +241,7 @@ def revoke(
 ) -> Response:
     assert principal.id is not None
     lang = negotiate(request)
-    if not _csrf_ok(principal, csrf):
+    if not csrf_ok(principal, csrf):
         return _profile_page(request, db, principal, status=403, error=t(lang, "identity.error.csrf"))
     subject = principal.id
     _, error, status = _attempt(db, lang, lambda: sessions.revoke_session(db, subject_id=subject,
@@ -267,7 +266,7 @@ def password_submit(
 ) -> Response:
     assert principal.id is not None
     lang = negotiate(request)
-    if not _csrf_ok(principal, csrf):
+    if not csrf_ok(principal, csrf):
         return _profile_page(request, db, principal, status=403, error=t(lang, "identity.error.csrf"))
     citizen_id = principal.id
 
@@ -295,7 +294,7 @@ def logout_confirm(request: Request, principal: Principal = Depends(PUBLIC)) -> 
 def logout(
     request: Request, db: DbSession, principal: Principal = Depends(PUBLIC), csrf: str = Form("")
 ) -> Response:
-    if _is_citizen(principal) and principal.id and principal.session_id and _csrf_ok(principal, csrf):
+    if _is_citizen(principal) and principal.id and principal.session_id and csrf_ok(principal, csrf):
         sessions.revoke_session(db, subject_id=principal.id, session_id=principal.session_id)
     response = RedirectResponse("/app?done=signed_out", status_code=303)
     clear_session_cookie(response)

@@ -1,15 +1,19 @@
-"""What `api.py` and `pages.py` share at the HTTP edge: the session cookie, the client address, and
-committing the attempt counters of a failed check before its error is raised."""
+"""What `api.py` and `pages.py` (citizen app and consoles) share at the HTTP edge: the session cookie,
+the form token bound to it (CSRF), the client address, and committing the attempt counters of a failed
+check before its error is raised."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from fastapi import Request, Response
 from sqlalchemy.orm import Session
 
+from onecity.authz import Principal
 from onecity.config import get_settings
+from onecity.crypto.fields import blind_index
 from onecity.identity import service
 from onecity.identity.sessions import SESSION_COOKIE
 
@@ -23,6 +27,16 @@ def keeping_recorded_failures(db: Session) -> Iterator[None]:
     except service.RecordedFailure:
         db.commit()
         raise
+
+
+def csrf_token(principal: Principal) -> str:
+    """The `csrf` form field, bound to the signed-in session: a form from another session (or another
+    site) does not pass. Citizen pages and consoles use the same token."""
+    return blind_index(principal.session_id or "", purpose="csrf")[:32]
+
+
+def csrf_ok(principal: Principal, token: str | None) -> bool:
+    return principal.session_id is not None and hmac.compare_digest(csrf_token(principal), token or "")
 
 
 def client_ip(request: Request) -> str | None:

@@ -10,7 +10,6 @@ they never travel in a URL.
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -26,7 +25,7 @@ from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
 from onecity.identity.family import rules, service
-from onecity.identity.pages import csrf_token
+from onecity.identity.web_session import csrf_ok, csrf_token
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -47,8 +46,6 @@ def _local(dt: datetime | None) -> str:
 FAMILY_PAGE = allow_page("citizen", verified=True)
 
 
-def _csrf_ok(principal: Principal, token: str) -> bool:
-    return principal.session_id is not None and hmac.compare_digest(csrf_token(principal), token or "")
 
 
 def _home(request: Request, db: Session, principal: Principal, *, status: int = 200,
@@ -75,7 +72,7 @@ def _change(request: Request, db: Session, principal: Principal, csrf: str, done
     """Run one change for the signed-in citizen: redirect with a notice, or show the page with the
     error (the change rolled back)."""
     lang = negotiate(request)
-    if not _csrf_ok(principal, csrf):
+    if not csrf_ok(principal, csrf):
         return _home(request, db, principal, status=403, error=t(lang, "identity.error.csrf"), form=form)
     assert principal.id is not None
     try:
@@ -176,7 +173,7 @@ def minor_submit(
 ) -> Response:
     lang = negotiate(request)
     form = {"name": name[:50], "scopes": scopes}
-    if not _csrf_ok(principal, csrf):
+    if not csrf_ok(principal, csrf):
         return _minor_page(request, principal, grant_id[:60], status=403, form=form,
                            error=t(lang, "identity.error.csrf"))
     assert principal.id is not None

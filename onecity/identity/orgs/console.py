@@ -2,15 +2,16 @@
 
 `console_allow(...)` is an `Allow` (so the authorisation matrix reads it like any other) that sends a
 visitor who is not signed in as staff to `/console/login?next=…` (303) instead of answering 401 JSON.
-Signed-in console forms carry `csrf` bound to the session (on top of the SameSite=Lax cookie).
+Signed-in console forms carry `csrf` bound to the session (on top of the SameSite=Lax cookie); the
+token is `web_session.csrf_token`, re-exported here for console pages.
 """
 
 from __future__ import annotations
 
-import hmac
+from onecity.authz import Kind, PageAllow, allow_page
+from onecity.identity.web_session import csrf_ok, csrf_token
 
-from onecity.authz import Kind, PageAllow, Principal, allow_page
-from onecity.crypto.fields import blind_index
+__all__ = ["CONSOLE_KINDS", "LOGIN_PATH", "console_allow", "csrf_ok", "csrf_token", "safe_next"]
 
 LOGIN_PATH = "/console/login"
 CONSOLE_KINDS: tuple[Kind, ...] = ("staff", "admin")
@@ -22,13 +23,8 @@ def console_allow(*kinds: Kind, roles: set[str] | frozenset[str] | None = None) 
     return allow_page(*kinds, roles=roles, login=LOGIN_PATH, login_kinds=CONSOLE_KINDS)
 
 
-def csrf_token(principal: Principal) -> str:
-    """The same token the citizen pages use (form field `csrf`), bound to the session id."""
-    return blind_index(principal.session_id or "", purpose="csrf")[:32]
 
 
-def csrf_ok(principal: Principal, token: str | None) -> bool:
-    return principal.session_id is not None and hmac.compare_digest(csrf_token(principal), token or "")
 
 
 def safe_next(target: str | None) -> str:
