@@ -70,7 +70,7 @@ def serve(
 @app.command()
 def worker(once: bool = typer.Option(False, help="Run one pass and exit."),
            poll: float = typer.Option(1.0, help="Seconds to sleep when idle.")) -> None:
-    """Deliver outbox events to subscribers, with retries and backoff."""
+    """Deliver outbox events to subscribers (retries with backoff) and run the periodic jobs."""
     from onecity import outbox
     from onecity.app import load_subscribers
     from onecity.observability import configure_logging
@@ -79,7 +79,10 @@ def worker(once: bool = typer.Option(False, help="Run one pass and exit."),
     configure_logging(s.log_level, s.log_json)
     load_subscribers()
     if once:
-        typer.echo(str(outbox.run_once()))
+        from onecity import jobs
+
+        typer.echo(f"outbox: {outbox.run_once()}")
+        typer.echo(f"jobs: {jobs.run_due()}")
         return
     outbox.run_forever(poll)
 
