@@ -28,6 +28,7 @@ from onecity.identity.web_session import (
     client_ip,
     csrf_ok,
     csrf_token,
+    keeping_recorded_failures,
     set_session_cookie,
 )
 from onecity.web.templating import render
@@ -54,12 +55,10 @@ def _attempt(db: Session, lang: str, fn: Callable[[], T]) -> tuple[T | None, str
     """Run a service call for a page: (result, None, 200), or (None, message in `lang`, status). A
     failure keeps its attempt counters (committed) and nothing else (rolled back)."""
     try:
-        return fn(), None, 200
-    except service.RecordedFailure as exc:
-        db.commit()
-        return None, exc.title(lang), exc.status
+        with keeping_recorded_failures(db):
+            return fn(), None, 200
     except DomainError as exc:
-        db.rollback()
+        db.rollback()  # after keeping_recorded_failures committed the counters, if any
         return None, exc.title(lang), exc.status
 
 
