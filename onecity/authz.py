@@ -92,7 +92,10 @@ class Allow:
                 s.commit()  # resolution may record a used nonce or touch a session
                 return p
 
-        principal = await run_in_threadpool(_resolve)
+        # The idempotency middleware may have resolved this request's caller already (cookie or
+        # bearer requests carrying an Idempotency-Key): one resolution per request is enough.
+        principal: Principal = getattr(request.state, "resolved_principal", None) or await run_in_threadpool(
+            _resolve)
         request.state.principal = principal
         if principal.kind not in self.kinds:
             if principal.kind == "anonymous":

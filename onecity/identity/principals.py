@@ -69,4 +69,6 @@ def principal_key(request: Request) -> str:
             p = resolve(s, request, b"")
         except Unauthenticated:
             return default_principal_key(request)
+        s.commit()  # resolution may touch the session's last use
+    request.state.resolved_principal = p  # `Allow` reuses it instead of resolving a second time
     return p.key

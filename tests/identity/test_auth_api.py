@@ -261,3 +261,26 @@ def test_logs_never_show_a_full_id_number_or_mobile(client, caplog):
     assert "DEMO SMS" in text
     assert mobile not in text and entry.id_number not in text and entry.id_number[:17] not in text
     assert mobile[:3] + "****" + mobile[-4:] in text
+
+
+def test_a_keyed_request_resolves_its_caller_once(client, session, monkeypatch):
+    """The idempotency middleware resolves the caller to scope the key; `allow` reuses that."""
+    from onecity.identity import sessions
+    from tests.identity.factories import login_token, make_citizen
+
+    token = login_token(session, make_citizen(session))
+    session.commit()
+    calls = []
+    real = sessions.live_session
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sessions, "live_session", counting)
+    h = {"Authorization": f"Bearer {token}"}
+    assert client.get("/v1/me", headers=h).status_code == 200
+    assert len(calls) == 1
+    r = client.post("/v1/auth/logout", headers={**h, "Idempotency-Key": "bye-1"})
+    assert r.status_code < 300, r.text
+    assert len(calls) == 2  # one resolution for the keyed POST, not two
