@@ -94,8 +94,8 @@ class Allow:
 
         # The idempotency middleware may have resolved this request's caller already (cookie or
         # bearer requests carrying an Idempotency-Key): one resolution per request is enough.
-        principal: Principal = getattr(request.state, "resolved_principal", None) or await run_in_threadpool(
-            _resolve)
+        cached = getattr(request.state, "resolved_principal", None)
+        principal = cached if isinstance(cached, Principal) else await run_in_threadpool(_resolve)
         request.state.principal = principal
         if principal.kind not in self.kinds:
             if principal.kind == "anonymous":
