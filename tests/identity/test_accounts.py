@@ -36,18 +36,17 @@ def _request(mobile: str, purpose: str = "login", ip: str | None = "10.0.0.1"):
         return service.request_otp(s, mobile=mobile, purpose=purpose, ip=ip)
 
 
+def _as_the_api_does(call):
+    """Run `call(session)` in its own transaction, committing the attempt counters of a failure
+    (onecity.identity.web_session.keeping_recorded_failures, as the API and pages do)."""
+    from onecity.identity.web_session import keeping_recorded_failures
+
+    with transaction() as s, keeping_recorded_failures(s):
+        return call(s)
+
+
 def _sign_in(mobile: str, code: str):
-    """Sign in in its own transaction, committing the attempt counters of a failure (as the API does)."""
-    s = __import__("onecity.db", fromlist=["session_factory"]).session_factory()()
-    try:
-        result = service.sign_in_with_otp(s, mobile=mobile, code=code)
-        s.commit()
-        return result
-    except service.RecordedFailure:
-        s.commit()
-        raise
-    finally:
-        s.close()
+    return _as_the_api_does(lambda s: service.sign_in_with_otp(s, mobile=mobile, code=code))
 
 
 # --- mobile numbers -------------------------------------------------------------------------------
@@ -310,16 +309,7 @@ def test_sms_backend_setting_selects_the_sender():
 # --- passwords ------------------------------------------------------------------------------------
 
 def _password_sign_in(mobile: str, password: str):
-    s = __import__("onecity.db", fromlist=["session_factory"]).session_factory()()
-    try:
-        c = service.sign_in_with_password(s, mobile=mobile, password=password)
-        s.commit()
-        return c
-    except service.RecordedFailure:
-        s.commit()
-        raise
-    finally:
-        s.close()
+    return _as_the_api_does(lambda s: service.sign_in_with_password(s, mobile=mobile, password=password))
 
 
 def test_password_policy():
