@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     # Base64 of 32 bytes each; when unset they are read from (or created in) key_dir.
     data_key: str | None = None
     index_key: str | None = None
+    # The gateway's RSA2 signing key (PEM or base64 DER); when unset, key_dir/gateway_rsa2.pem.
+    gateway_rsa_private_key: str | None = None
     default_language: str = "zh-CN"
     city_name: str = "深圳市"
     city_code: str = "440300"
@@ -45,6 +47,8 @@ class Settings(BaseSettings):
     # Set true in the demo: the SMS sender writes codes to the log.
     sms_backend: str = "log"
     cookie_secure: bool = False
+    # Trade: a new merchant's fee rate in basis points (38 = 0.38 %); each merchant's can be changed.
+    trade_fee_rate_bp: int = 38
 
 
 @lru_cache

@@ -1,0 +1,126 @@
+"""The merchant console in a real browser: a merchant's staff member signs in, sees an order a citizen
+paid, refunds part of it, downloads yesterday's reconciliation file and reads the notification log
+(the notifications went to a real local receiver that failed once, then acknowledged)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from onecity import clock, outbox
+from onecity.app import load_subscribers
+from onecity.clock import CITY_TZ
+from onecity.db import transaction
+from onecity.payments.trade import service as trade
+from onecity.payments.wallet import service as wallet
+from tests.e2e.conftest import shot as _shot
+from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_staff
+from tests.payments.trade.factories import make_buyer, make_merchant
+from tests.payments.trade.receiver import Receiver
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def desk(browser: Any, live_server: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server,
+                                  accept_downloads=True)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    context.close()
+    assert errors == [], errors
+
+
+def shot(pg: Any, name: str) -> None:
+    pg.evaluate("window.scrollTo(0, 0)")
+    _shot(pg, name)
+
+
+def test_staff_refunds_part_of_an_order_and_reads_settlements_and_notifications(desk, tmp_path: Path):
+    receiver = Receiver([(500, "busy"), (200, "success")])
+    yesterday = clock.today_local().date() - timedelta(days=1)
+    try:
+        # Yesterday a citizen paid 58.00 for a thermos; today the merchant was settled T+1.
+        clock.freeze(datetime.combine(yesterday, time(10, 30), tzinfo=CITY_TZ))
+        with transaction() as s:
+            m = make_merchant(s, name="福田便利店")
+            make_staff(s, m, roles=["owner"], username="futian.boss", name="陈店长")
+            trade.update_profile(s, merchant_id=m.public_id, actor="test", bank_account="6222020200112233445",
+                                 holder_name="福田便利店", notify_url=receiver.url)
+            buyer = make_buyer(s, balance=20_000)
+            o = trade.create_order(s, merchant_id=m.public_id, out_trade_no="FT-20261125-001", amount=5_800,
+                                   subject="不锈钢保温杯")
+            trade.pay_as_citizen(s, citizen_id=buyer.public_id, trade_no=o.trade_no)
+            merchant_id, buyer_id, trade_no = m.public_id, buyer.public_id, o.trade_no
+        clock.reset()
+        with transaction() as s:
+            trade.settle_day(s, merchant_id=merchant_id, day=yesterday)
+        load_subscribers()
+        outbox.run_once()
+        trade.deliver_due()  # the receiver is busy: HTTP 500
+        clock.advance(timedelta(seconds=20))
+        trade.deliver_due()  # acknowledged
+
+        desk.goto("/console/trade/orders")
+        assert "/console/login" in desk.url
+        desk.get_by_test_id("username").fill("futian.boss")
+        desk.get_by_test_id("password").fill(DEFAULT_PASSWORD)
+        desk.get_by_test_id("submit").click()
+        desk.wait_for_url("**/console/trade/orders")
+        row = desk.locator(f'[data-testid="order-row"][data-trade-no="{trade_no}"]')
+        assert "FT-20261125-001" in row.inner_text() and "¥58.00" in row.inner_text()
+        assert row.get_by_test_id("order-status").inner_text() == "支付成功"
+        shot(desk, "merchant-console-orders")
+
+        row.get_by_test_id("order-link").click()
+        desk.wait_for_url(f"**/console/trade/orders/{trade_no}")
+        desk.get_by_test_id("refund-amount").fill("18.00")
+        desk.get_by_test_id("refund-reason").fill("杯盖有划痕")
+        desk.get_by_test_id("refund-submit").click()
+        desk.wait_for_load_state()
+        print("DEBUG", desk.url, desk.locator("main").inner_text()[:800])
+        assert desk.get_by_test_id("notice").inner_text() == "退款成功，资金已原路退回买家钱包"
+        assert desk.get_by_test_id("order-refunded").inner_text() == "¥18.00"
+        assert desk.get_by_test_id("order-status").inner_text() == "支付成功"
+        assert "杯盖有划痕" in desk.get_by_test_id("refunds-table").inner_text()
+        shot(desk, "merchant-console-refunded")
+        with transaction() as s:
+            assert wallet.wallet_balance(s, buyer_id) == 20_000 - 5_800 + 1_800
+
+        desk.get_by_test_id("nav-trade-settlements").click()
+        srow = desk.locator(f'[data-testid="settlement-row"][data-date="{yesterday.isoformat()}"]')
+        # 58.00 less the fee 5800 × 38 / 10000 = 22.04 → 0.22: 57.78 paid out.
+        assert srow.get_by_test_id("settlement-payout").inner_text().startswith("¥57.78")
+        assert desk.get_by_test_id("bank-masked").inner_text() == "**** **** **** 3445"
+        shot(desk, "merchant-console-settlements")
+        with desk.expect_download() as dl:
+            srow.get_by_test_id("settlement-file").click()
+        path = tmp_path / "reconciliation.csv"
+        dl.value.save_as(str(path))
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        assert rows[0][0] == "type" and rows[1][:4] == ["payment", rows[1][1], trade_no, "FT-20261125-001"]
+        total = next(r for r in rows if r[0] == "total")
+        assert total[6:] == ["58.00", "0.22", "57.78"]
+
+        desk.get_by_test_id("nav-trade-notifications").click()
+        nrow = desk.locator('[data-testid="notification-row"]').last  # the oldest: the payment's
+        assert nrow.get_by_test_id("notification-status").inner_text() == "已送达"
+        attempts = nrow.get_by_test_id("attempt").all_inner_texts()
+        assert len(attempts) == 2 and "500" in attempts[0] and "busy" in attempts[0] and "200" in attempts[1]
+        shot(desk, "merchant-console-notifications")
+
+        desk.get_by_test_id("nav-trade-qr").click()
+        assert desk.get_by_test_id("qr-payload").inner_text().startswith("000201")
+        assert desk.get_by_test_id("qr-image").evaluate("img => img.naturalWidth") > 0
+        shot(desk, "merchant-console-qr")
+        assert all(receiver.verified)
+    finally:
+        receiver.close()
