@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 import onecity
 from onecity import errors
+from onecity.concurrency import ConcurrencyLimitMiddleware
 from onecity.config import get_settings
 from onecity.idempotency import IdempotencyMiddleware
 from onecity.observability import RequestContextMiddleware, configure_logging, metrics_endpoint
@@ -62,7 +63,9 @@ def create_app() -> FastAPI:
             app.include_router(router)
     load_subscribers()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    # Outermost last: the request id exists before idempotency and errors are handled.
+    # Outermost last: the request id exists before anything else; then at most
+    # max_concurrent_requests requests go further (onecity/concurrency.py).
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(ConcurrencyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -15,6 +15,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ONECITY_", env_file=None, extra="ignore")
 
     database_url: str = Field(default=f"sqlite:///{ROOT / 'var' / 'onecity.db'}")
+    # PostgreSQL connections per process (pool + overflow): keep processes x both under max_connections.
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    # Requests inside the app at once per process (see onecity/concurrency.py); keep it at or below
+    # db_pool_size + db_max_overflow so that none of them waits for a connection while holding locks.
+    max_concurrent_requests: int = 24
     host: str = "127.0.0.1"
     port: int = 8000
     # Directory holding the key ring (field-encryption key, blind-index key, platform signing key).

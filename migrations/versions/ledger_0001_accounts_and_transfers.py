@@ -34,7 +34,8 @@ def upgrade() -> None:
     sa.CheckConstraint('debits_pending >= 0 AND debits_posted >= 0 AND credits_pending >= 0 AND credits_posted >= 0',
                        name=op.f('ck_ledger_account_balances_non_negative')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_account')),
-    sa.UniqueConstraint('key', name=op.f('uq_ledger_account_key'))
+    sa.UniqueConstraint('key', name=op.f('uq_ledger_account_key')),
+    postgresql_with={'fillfactor': 50},
     )
     op.create_table('ledger_transfer',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),

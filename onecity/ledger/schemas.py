@@ -30,6 +30,19 @@ class AccountOut(BaseModel):
     created_at: datetime
 
 
+class AccountSpec(BaseModel):
+    """An account to open (the arguments of `service.open_account`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    code: str
+    owner: str
+    currency: str = "CNY"
+    flags: int = 0
+    name: str | None = None
+
+
 class Balance(BaseModel):
     """The four running balances of one account (int fen).
 

@@ -48,7 +48,8 @@ def test_staff_refunds_part_of_an_order_and_reads_settlements_and_notifications(
     receiver = Receiver([(500, "busy"), (200, "success")])
     yesterday = clock.today_local().date() - timedelta(days=1)
     try:
-        # Yesterday a citizen paid 58.00 for a thermos; today the merchant was settled T+1.
+        # Yesterday a citizen paid 58.00 for a thermos, settled today (T+1); today she bought a lunch box
+        # for 36.00, and comes back for part of it (the merchant refunds from today's takings).
         clock.freeze(datetime.combine(yesterday, time(10, 30), tzinfo=CITY_TZ))
         with transaction() as s:
             m = make_merchant(s, name="福田便利店")
@@ -60,14 +61,17 @@ def test_staff_refunds_part_of_an_order_and_reads_settlements_and_notifications(
                                    subject="不锈钢保温杯")
             trade.pay_as_citizen(s, citizen_id=buyer.public_id, trade_no=o.trade_no)
             merchant_id, buyer_id, trade_no = m.public_id, buyer.public_id, o.trade_no
-        clock.reset()
+        clock.freeze(datetime.combine(yesterday + timedelta(days=1), time(9, 0), tzinfo=CITY_TZ))
         with transaction() as s:
             trade.settle_day(s, merchant_id=merchant_id, day=yesterday)
+            today = trade.create_order(s, merchant_id=merchant_id, out_trade_no="FT-TODAY-002", amount=3_600,
+                                       subject="便当盒")
+            trade.pay_as_citizen(s, citizen_id=buyer_id, trade_no=today.trade_no)
         load_subscribers()
         outbox.run_once()
-        trade.deliver_due()  # the receiver is busy: HTTP 500
+        trade.deliver_due()  # the receiver is busy for the first one (HTTP 500), then acknowledges
         clock.advance(timedelta(seconds=20))
-        trade.deliver_due()  # acknowledged
+        trade.deliver_due()  # the first one again: acknowledged
 
         desk.goto("/console/trade/orders")
         assert "/console/login" in desk.url
@@ -80,20 +84,19 @@ def test_staff_refunds_part_of_an_order_and_reads_settlements_and_notifications(
         assert row.get_by_test_id("order-status").inner_text() == "支付成功"
         shot(desk, "merchant-console-orders")
 
-        row.get_by_test_id("order-link").click()
-        desk.wait_for_url(f"**/console/trade/orders/{trade_no}")
+        today_row = desk.locator(f'[data-testid="order-row"][data-trade-no="{today.trade_no}"]')
+        today_row.get_by_test_id("order-link").click()
+        desk.wait_for_url(f"**/console/trade/orders/{today.trade_no}")
         desk.get_by_test_id("refund-amount").fill("18.00")
         desk.get_by_test_id("refund-reason").fill("杯盖有划痕")
         desk.get_by_test_id("refund-submit").click()
-        desk.wait_for_load_state()
-        print("DEBUG", desk.url, desk.locator("main").inner_text()[:800])
         assert desk.get_by_test_id("notice").inner_text() == "退款成功，资金已原路退回买家钱包"
         assert desk.get_by_test_id("order-refunded").inner_text() == "¥18.00"
         assert desk.get_by_test_id("order-status").inner_text() == "支付成功"
         assert "杯盖有划痕" in desk.get_by_test_id("refunds-table").inner_text()
         shot(desk, "merchant-console-refunded")
         with transaction() as s:
-            assert wallet.wallet_balance(s, buyer_id) == 20_000 - 5_800 + 1_800
+            assert wallet.wallet_balance(s, buyer_id) == 20_000 - 5_800 - 3_600 + 1_800
 
         desk.get_by_test_id("nav-trade-settlements").click()
         srow = desk.locator(f'[data-testid="settlement-row"][data-date="{yesterday.isoformat()}"]')
@@ -124,3 +127,26 @@ def test_staff_refunds_part_of_an_order_and_reads_settlements_and_notifications(
         assert all(receiver.verified)
     finally:
         receiver.close()
+
+
+def test_a_cashier_on_a_phone_sees_todays_orders(page):
+    """390×844: the console's order list and order page stay usable on a phone; cashiers cannot refund."""
+    with transaction() as s:
+        m = make_merchant(s, name="南山早餐店")
+        make_staff(s, m, roles=["cashier"], username="nanshan.cashier", name="王收银")
+        buyer = make_buyer(s, balance=5_000)
+        o = trade.create_order(s, merchant_id=m.public_id, out_trade_no="NS-0001", amount=1_250, subject="豆浆油条")
+        trade.pay_as_citizen(s, citizen_id=buyer.public_id, trade_no=o.trade_no)
+    page.goto("/console/trade/orders")
+    page.get_by_test_id("username").fill("nanshan.cashier")
+    page.get_by_test_id("password").fill(DEFAULT_PASSWORD)
+    page.get_by_test_id("submit").click()
+    page.wait_for_url("**/console/trade/orders")
+    assert "豆浆油条" in page.get_by_test_id("orders-table").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling
+    shot(page, "merchant-console-orders-phone")
+    page.get_by_test_id("order-link").first.click()
+    assert page.get_by_test_id("order-amount").inner_text() == "¥12.50"
+    assert page.get_by_test_id("refund-form").count() == 0
+    assert page.get_by_test_id("nav-trade-settlements").count() == 0
+    shot(page, "merchant-console-order-phone")

@@ -39,7 +39,9 @@ def shop() -> Iterator[dict[str, Any]]:
     with transaction() as s:
         merchant = make_merchant(s, name="城东便利店")
         buyer = make_buyer(s, balance=50_000)  # 500.00 yuan
-        token, _ = create_session(s, kind="citizen", subject_id=buyer.public_id, credential="cookie", label="e2e")
+        token, _ = create_session(
+            s, kind="citizen", subject_id=buyer.public_id, credential="cookie", label="e2e"
+        )
         ids = {"merchant": merchant.public_id, "buyer": buyer.public_id, "token": token}
     yield ids
     clock.reset()
@@ -47,8 +49,9 @@ def shop() -> Iterator[dict[str, Any]]:
 
 @pytest.fixture
 def phone(browser: Any, live_server: str, shop: dict[str, Any]) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN",
-                              base_url=live_server)
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN", base_url=live_server
+    )
     ctx.add_cookies([{"name": "oc_session", "value": shop["token"], "url": live_server}])
     page = ctx.new_page()
     page.clock.install(time=T0)
@@ -63,7 +66,9 @@ def shown_code(page: Any) -> str:
     return qr
 
 
-def test_code_on_the_page_is_what_the_server_accepts_and_changes_each_minute(phone: Any, shop: dict[str, Any]) -> None:
+def test_code_on_the_page_is_what_the_server_accepts_and_changes_each_minute(
+    phone: Any, shop: dict[str, Any]
+) -> None:
     page = phone
     page.goto("/app/pay")
     page.wait_for_function("document.body.dataset.paycodeStep")
@@ -73,17 +78,26 @@ def test_code_on_the_page_is_what_the_server_accepts_and_changes_each_minute(pho
     assert page.get_by_test_id("paycode-digits").get_attribute("data-code") == first
     assert "小额免密：200.00 元以内无需确认" in page.get_by_test_id("limit-note").inner_text()
 
-    # A minute later (the page's clock and the server's), the page draws the next code.
+    # A minute later (the page's clock and the server's), the page draws the next code — offline:
+    # the phone computes it from the secret, without the network.
+    page.context.set_offline(True)
     page.clock.fast_forward("01:00")
     clock.advance(timedelta(minutes=1))
     page.wait_for_function(f"document.getElementById('paycode-digits').dataset.code !== '{first}'")
     second = shown_code(page)
     assert second != first and second[:10] == first[:10]  # same device number, new TOTP digits
+    page.context.set_offline(False)
 
     # The first code is still inside the skew window but a merchant pays with the current one: 12.00.
     with transaction() as s:
-        order = trade.pay_by_code(s, merchant_id=shop["merchant"], out_trade_no="E2E-1", amount=1200,
-                                  subject="牛奶", auth_code=second)
+        order = trade.pay_by_code(
+            s,
+            merchant_id=shop["merchant"],
+            out_trade_no="E2E-1",
+            amount=1200,
+            subject="牛奶",
+            auth_code=second,
+        )
     assert order.status == "TRADE_SUCCESS"
     used = page.get_by_test_id("paycode-used")
     page.clock.run_for(2500)  # the page polls every 2 s
@@ -92,8 +106,14 @@ def test_code_on_the_page_is_what_the_server_accepts_and_changes_each_minute(pho
     shot(page, "paycode-02-scanned")
     # The same code again: refused, the money moved once. 500.00 − 12.00 = 488.00.
     with transaction() as s, pytest.raises(Exception) as info:
-        trade.pay_by_code(s, merchant_id=shop["merchant"], out_trade_no="E2E-2", amount=1200, subject="牛奶",
-                          auth_code=second)
+        trade.pay_by_code(
+            s,
+            merchant_id=shop["merchant"],
+            out_trade_no="E2E-2",
+            amount=1200,
+            subject="牛奶",
+            auth_code=second,
+        )
     assert getattr(info.value, "code", "") == "payment_code_used"
     with transaction() as s:
         assert wallet.wallet_balance(s, shop["buyer"]) == 48_800
@@ -105,8 +125,14 @@ def test_payment_above_the_limit_waits_for_confirmation_on_the_page(phone: Any, 
     page.wait_for_function("document.body.dataset.paycodeStep")
     code = shown_code(page)
     with transaction() as s:  # 300.00 > 200.00
-        order = trade.pay_by_code(s, merchant_id=shop["merchant"], out_trade_no="E2E-BIG", amount=30_000,
-                                  subject="电饭煲", auth_code=code)
+        order = trade.pay_by_code(
+            s,
+            merchant_id=shop["merchant"],
+            out_trade_no="E2E-BIG",
+            amount=30_000,
+            subject="电饭煲",
+            auth_code=code,
+        )
     assert order.status == "WAIT_BUYER_PAY"
     page.clock.run_for(2500)  # the poll sees the pending payment and reloads the page
     row = page.get_by_test_id("pending-row")

@@ -56,26 +56,42 @@ def shop() -> dict[str, Any]:
     with transaction() as s:
         merchant = make_merchant(s, name="西湖茶馆")
         buyer = make_buyer(s, balance=10_000)  # 100.00 yuan
-        token, _ = create_session(s, kind="citizen", subject_id=buyer.public_id, credential="cookie", label="e2e")
-        order = trade.precreate(s, merchant_id=merchant.public_id, out_trade_no="TEA-1", amount=2_550,
-                                subject="龙井茶")
+        token, _ = create_session(
+            s, kind="citizen", subject_id=buyer.public_id, credential="cookie", label="e2e"
+        )
+        order = trade.precreate(
+            s, merchant_id=merchant.public_id, out_trade_no="TEA-1", amount=2_550, subject="龙井茶"
+        )
         static = trade.static_qr_payload(s, merchant.public_id)
-    return {"merchant": merchant.public_id, "buyer": buyer.public_id, "token": token, "order": order,
-            "static": static}
+    return {
+        "merchant": merchant.public_id,
+        "buyer": buyer.public_id,
+        "token": token,
+        "order": order,
+        "static": static,
+    }
 
 
 def _phone(browser: Any, live_server: str, token: str) -> Any:
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN",
-                              base_url=live_server)
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN", base_url=live_server
+    )
     ctx.add_cookies([{"name": "oc_session", "value": token, "url": live_server}])
     return ctx
 
 
 @pytest.fixture
-def camera_phone(launch_browser: Any, live_server: str, shop: dict[str, Any], tmp_path: Path) -> Iterator[Any]:
+def camera_phone(
+    launch_browser: Any, live_server: str, shop: dict[str, Any], tmp_path: Path
+) -> Iterator[Any]:
     video = y4m(qr_image(shop["order"].qr_code), tmp_path / "merchant-qr.y4m")
-    browser = launch_browser(extra_args=["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                                         f"--use-file-for-fake-video-capture={video}"])
+    browser = launch_browser(
+        extra_args=[
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
+    )
     ctx = _phone(browser, live_server, shop["token"])
     yield ctx.new_page()
     ctx.close()
@@ -101,8 +117,9 @@ def test_scan_a_dynamic_qr_with_the_camera_and_pay(camera_phone: Any, shop: dict
         assert trade.query(s, merchant_id=shop["merchant"], out_trade_no="TEA-1").status == "TRADE_SUCCESS"
 
 
-def test_upload_a_static_qr_type_the_amount_and_pay(browser: Any, live_server: str, shop: dict[str, Any],
-                                                     tmp_path: Path) -> None:
+def test_upload_a_static_qr_type_the_amount_and_pay(
+    browser: Any, live_server: str, shop: dict[str, Any], tmp_path: Path
+) -> None:
     picture = tmp_path / "sign.jpg"
     qr_image(shop["static"]).rotate(8, expand=True, fillcolor=(150, 150, 150)).save(picture, quality=85)
     ctx = _phone(browser, live_server, shop["token"])

@@ -17,7 +17,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from onecity import clock, db
 from onecity.ledger import service
-from onecity.ledger.schemas import CREDITS_MUST_NOT_EXCEED_DEBITS, DEBITS_MUST_NOT_EXCEED_CREDITS, HOT, TransferSpec
+from onecity.ledger.schemas import (
+    CREDITS_MUST_NOT_EXCEED_DEBITS,
+    DEBITS_MUST_NOT_EXCEED_CREDITS,
+    HOT,
+    TransferSpec,
+)
 from tests.conftest import DB_KIND
 
 START = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)

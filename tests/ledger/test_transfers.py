@@ -148,3 +148,18 @@ def test_unknown_account(session):
         service.balance(session, "acc_missing")
     with pytest.raises(service.AccountNotFound):
         service.history(session, "acc_missing")
+
+
+def test_open_accounts_in_bulk_is_idempotent(session):
+    from onecity.ledger.schemas import AccountSpec
+
+    specs = [AccountSpec(key=f"bulk:{i}", code="wallet", owner=f"o{i}", flags=DEBITS_MUST_NOT_EXCEED_CREDITS)
+             for i in range(5)]
+    first = service.open_accounts(session, specs[:3])
+    both = service.open_accounts(session, specs)
+    assert [a.id for a in both[:3]] == [a.id for a in first] and len({a.id for a in both}) == 5
+    assert service.account_by_key(session, "bulk:4") == both[4]
+    with pytest.raises(service.LedgerConflict):
+        service.open_accounts(session, [AccountSpec(key="bulk:9", code="w", owner="o"),
+                                        AccountSpec(key="bulk:0", code="wallet", owner="o0")])
+    assert service.account_by_key(session, "bulk:9") is None  # nothing of a refused batch was opened

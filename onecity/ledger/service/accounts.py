@@ -19,6 +19,7 @@ from onecity.ledger.schemas import (
     CREDITS_MUST_NOT_EXCEED_DEBITS,
     DEBITS_MUST_NOT_EXCEED_CREDITS,
     AccountOut,
+    AccountSpec,
     Balance,
 )
 from onecity.ledger.service.errors import AccountNotFound, InvalidTransfer, LedgerConflict
@@ -74,6 +75,38 @@ def open_account(session: Session, *, key: str, code: str, owner: str, currency:
             f"account {key!r} exists with code={existing.code} currency={existing.currency} "
             f"flags={existing.flags}")
     return existing
+
+
+def open_accounts(session: Session, accounts: list[AccountSpec]) -> list[AccountOut]:
+    """Open many accounts in one statement (seeding, migrations from another system, benchmarks).
+
+    Idempotent like `open_account`: existing keys are returned if their code, currency and flags
+    match, else LedgerConflict (and nothing was opened).
+    """
+    for a in accounts:
+        _validate_account(a.key, a.code, a.owner, a.currency, a.flags)
+    if len({a.key for a in accounts}) != len(accounts):
+        raise InvalidTransfer("an account key appears twice")
+    if not accounts:
+        return []
+    now = clock.now()
+    rows = [{"id": new_id("acc"), "key": a.key, "code": a.code, "owner": a.owner, "currency": a.currency,
+             "flags": a.flags, "name": a.name, "debits_pending": 0, "debits_posted": 0, "credits_pending": 0,
+             "credits_posted": 0, "created_at": now} for a in accounts]
+    ins = pg_insert(A) if is_postgres(session) else sqlite_insert(A)
+    stmt = ins.on_conflict_do_nothing(index_elements=[A.c.key]).returning(*_ACCOUNT_COLS)
+    with session.begin_nested():
+        by_key = {r.key: _account_out(r) for r in session.execute(stmt, rows)}
+        missing = [a.key for a in accounts if a.key not in by_key]
+        if missing:
+            for r in session.execute(select(*_ACCOUNT_COLS).where(A.c.key.in_(missing))):
+                by_key[r.key] = _account_out(r)
+        for a in accounts:
+            e = by_key[a.key]
+            if (e.code, e.currency, e.flags) != (a.code, a.currency, a.flags):
+                raise LedgerConflict(f"account {a.key!r} exists with code={e.code} currency={e.currency} "
+                                     f"flags={e.flags}")
+    return [by_key[a.key] for a in accounts]
 
 
 def account_by_key(session: Session, key: str) -> AccountOut | None:

@@ -27,8 +27,9 @@ def pay_scan(body: ScanPayIn, db: DbSession, principal: Principal = Depends(VERI
     """Pay a scanned merchant QR from the wallet: a dynamic code pays its order, a static code pays
     `amount_fen`. Returns the trade order."""
     assert principal.id is not None
-    return service.pay_scanned(db, citizen_id=principal.id, payload=body.payload, amount_fen=body.amount_fen,
-                               note=body.note)
+    return service.pay_scanned(
+        db, citizen_id=principal.id, payload=body.payload, amount_fen=body.amount_fen, note=body.note
+    )
 
 
 @router.get("/v1/me/pending-payments", response_model=list[OrderOut])

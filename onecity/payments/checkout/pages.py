@@ -30,7 +30,12 @@ router = APIRouter(include_in_schema=False)
 
 PAYER = allow_page("citizen", verified=True)
 
-_JS_MESSAGES = ("checkout.pay.paid_to", "checkout.pay.awaiting", "checkout.pay.confirm", "checkout.pay.offline")
+_JS_MESSAGES = (
+    "checkout.pay.paid_to",
+    "checkout.pay.awaiting",
+    "checkout.pay.confirm",
+    "checkout.pay.offline",
+)
 
 
 def yuan(fen: int | None) -> str:
@@ -44,21 +49,45 @@ def _fail(db: Session, request: Request, exc: DomainError) -> str:
 
 # --- the payment code ------------------------------------------------------------------------------
 
-def _pay_page(request: Request, db: Session, principal: Principal, *, status: int = 200, **ctx: Any) -> Response:
+
+def _pay_page(
+    request: Request, db: Session, principal: Principal, *, status: int = 200, **ctx: Any
+) -> Response:
     assert principal.id is not None and principal.session_id is not None
     lang = negotiate(request)
-    device = codes.device_for_session(db, citizen_id=principal.id, session_id=principal.session_id,
-                                      label=t(lang, "checkout.pay.device_label"))
+    device = codes.device_for_session(
+        db,
+        citizen_id=principal.id,
+        session_id=principal.session_id,
+        label=t(lang, "checkout.pay.device_label"),
+    )
     config = {
-        "secret": device.secret, "number": device.number, "prefix": device.prefix, "digits": device.digits,
-        "period": device.period, "algorithm": device.algorithm, "revealDigits": False,
-        "updatesUrl": "/app/pay/updates", "since": clock.now().isoformat(),
+        "secret": device.secret,
+        "number": device.number,
+        "prefix": device.prefix,
+        "digits": device.digits,
+        "period": device.period,
+        "algorithm": device.algorithm,
+        "revealDigits": False,
+        "updatesUrl": "/app/pay/updates",
+        "since": clock.now().isoformat(),
         "messages": {k: t(lang, k) for k in _JS_MESSAGES},
     }
     pending = service.pending_confirmations(db, citizen_id=principal.id)
     limit = codes.small_amount_limit(db, principal.id)
-    return render(request, "checkout_pay.html", status_code=status, config=config, pending=pending, yuan=yuan,
-                  limit=limit, csrf=csrf_token(principal), **ctx)
+    response = render(
+        request,
+        "checkout_pay.html",
+        status_code=status,
+        config=config,
+        pending=pending,
+        yuan=yuan,
+        limit=limit,
+        csrf=csrf_token(principal),
+        **ctx,
+    )
+    response.headers["Cache-Control"] = "no-store"  # the page carries the device secret
+    return response
 
 
 @router.get("/app/pay", response_class=HTMLResponse)
@@ -87,17 +116,37 @@ def pay_updates(request: Request, db: DbSession, principal: Principal = Depends(
             except DomainError:
                 names[u.merchant_id] = u.merchant_id
     pending = service.pending_confirmations(db, citizen_id=principal.id)
-    return JSONResponse({
-        "uses": [{"code_id": u.code_id, "merchant_name": names[u.merchant_id], "used_at": u.used_at.isoformat()}
-                 for u in uses],
-        "pending": [{"trade_no": o.trade_no, "merchant_name": o.merchant_name, "amount": yuan(o.amount),
-                     "subject": o.subject} for o in pending],
-    })
+    return JSONResponse(
+        {
+            "uses": [
+                {
+                    "code_id": u.code_id,
+                    "merchant_name": names[u.merchant_id],
+                    "used_at": u.used_at.isoformat(),
+                }
+                for u in uses
+            ],
+            "pending": [
+                {
+                    "trade_no": o.trade_no,
+                    "merchant_name": o.merchant_name,
+                    "amount": yuan(o.amount),
+                    "subject": o.subject,
+                }
+                for o in pending
+            ],
+        }
+    )
 
 
 @router.post("/app/pay/confirm", response_class=HTMLResponse)
-def confirm_payment(request: Request, db: DbSession, principal: Principal = Depends(PAYER),
-                    trade_no: str = Form(""), csrf: str = Form("")) -> Response:
+def confirm_payment(
+    request: Request,
+    db: DbSession,
+    principal: Principal = Depends(PAYER),
+    trade_no: str = Form(""),
+    csrf: str = Form(""),
+) -> Response:
     """The citizen confirms a payment by code above their small-amount limit."""
     assert principal.id is not None
     lang = negotiate(request)
@@ -115,28 +164,57 @@ def settings_page(request: Request, db: DbSession, principal: Principal = Depend
     assert principal.id is not None
     s = codes.get_settings(db, citizen_id=principal.id)
     saved = t(negotiate(request), "checkout.settings.saved") if request.query_params.get("done") else None
-    return render(request, "checkout_settings.html", settings=s, yuan=yuan, csrf=csrf_token(principal),
-                  typed=yuan(s.small_amount_limit_fen), notice=saved)
+    return render(
+        request,
+        "checkout_settings.html",
+        settings=s,
+        yuan=yuan,
+        csrf=csrf_token(principal),
+        typed=yuan(s.small_amount_limit_fen),
+        notice=saved,
+    )
 
 
 @router.post("/app/pay/settings", response_class=HTMLResponse)
-def settings_submit(request: Request, db: DbSession, principal: Principal = Depends(PAYER),
-                    limit: str = Form(""), csrf: str = Form("")) -> Response:
+def settings_submit(
+    request: Request,
+    db: DbSession,
+    principal: Principal = Depends(PAYER),
+    limit: str = Form(""),
+    csrf: str = Form(""),
+) -> Response:
     assert principal.id is not None
     lang = negotiate(request)
     s = codes.get_settings(db, citizen_id=principal.id)
     if not csrf_ok(principal, csrf):
-        return render(request, "checkout_settings.html", status_code=403, settings=s, yuan=yuan,
-                      csrf=csrf_token(principal), typed=limit, error=t(lang, "identity.error.csrf"))
+        return render(
+            request,
+            "checkout_settings.html",
+            status_code=403,
+            settings=s,
+            yuan=yuan,
+            csrf=csrf_token(principal),
+            typed=limit,
+            error=t(lang, "identity.error.csrf"),
+        )
     try:
         codes.set_small_amount_limit(db, citizen_id=principal.id, limit_fen=Money.parse(limit).fen)
     except DomainError as exc:
-        return render(request, "checkout_settings.html", status_code=exc.status, settings=s, yuan=yuan,
-                      csrf=csrf_token(principal), typed=limit, error=_fail(db, request, exc))
+        return render(
+            request,
+            "checkout_settings.html",
+            status_code=exc.status,
+            settings=s,
+            yuan=yuan,
+            csrf=csrf_token(principal),
+            typed=limit,
+            error=_fail(db, request, exc),
+        )
     return RedirectResponse("/app/pay/settings?done=1", status_code=303)
 
 
 # --- scan to pay -----------------------------------------------------------------------------------
+
 
 def _scan_page(request: Request, principal: Principal, *, status: int = 200, **ctx: Any) -> Response:
     return render(request, "checkout_scan.html", status_code=status, csrf=csrf_token(principal), **ctx)
@@ -148,9 +226,14 @@ def scan_page(request: Request, principal: Principal = Depends(PAYER)) -> Respon
 
 
 @router.post("/app/scan", response_class=HTMLResponse)
-def scan_submit(request: Request, db: DbSession, principal: Principal = Depends(PAYER),
-                      payload: str = Form(""), csrf: str = Form(""),
-                      image: UploadFile | None = File(None)) -> Response:  # noqa: B008
+def scan_submit(
+    request: Request,
+    db: DbSession,
+    principal: Principal = Depends(PAYER),
+    payload: str = Form(""),
+    csrf: str = Form(""),
+    image: UploadFile | None = File(None),
+) -> Response:  # noqa: B008
     """A scanned payload (camera) or an uploaded picture of a merchant QR: show what would be paid."""
     lang = negotiate(request)
     if not csrf_ok(principal, csrf):
@@ -163,13 +246,28 @@ def scan_submit(request: Request, db: DbSession, principal: Principal = Depends(
         scan = service.describe_scan(db, payload=payload.strip())
     except DomainError as exc:
         return _scan_page(request, principal, status=exc.status, error=_fail(db, request, exc))
-    return render(request, "checkout_confirm.html", scan=scan, payload=payload.strip(), yuan=yuan,
-                  csrf=csrf_token(principal), typed_amount="", note="")
+    return render(
+        request,
+        "checkout_confirm.html",
+        scan=scan,
+        payload=payload.strip(),
+        yuan=yuan,
+        csrf=csrf_token(principal),
+        typed_amount="",
+        note="",
+    )
 
 
 @router.post("/app/scan/pay", response_class=HTMLResponse)
-def scan_pay(request: Request, db: DbSession, principal: Principal = Depends(PAYER), payload: str = Form(""),
-             amount: str = Form(""), note: str = Form(""), csrf: str = Form("")) -> Response:
+def scan_pay(
+    request: Request,
+    db: DbSession,
+    principal: Principal = Depends(PAYER),
+    payload: str = Form(""),
+    amount: str = Form(""),
+    note: str = Form(""),
+    csrf: str = Form(""),
+) -> Response:
     assert principal.id is not None
     lang = negotiate(request)
     if not csrf_ok(principal, csrf):
@@ -180,10 +278,21 @@ def scan_pay(request: Request, db: DbSession, principal: Principal = Depends(PAY
         return _scan_page(request, principal, status=exc.status, error=_fail(db, request, exc))
     try:
         amount_fen = None if scan.dynamic else Money.parse(amount).fen
-        order = service.pay_scanned(db, citizen_id=principal.id, payload=payload, amount_fen=amount_fen,
-                                    note=note.strip() or None)
+        order = service.pay_scanned(
+            db, citizen_id=principal.id, payload=payload, amount_fen=amount_fen, note=note.strip() or None
+        )
     except DomainError as exc:
         error = _fail(db, request, exc)
-        return render(request, "checkout_confirm.html", status_code=exc.status, scan=scan, payload=payload,
-                      yuan=yuan, csrf=csrf_token(principal), typed_amount=amount, note=note, error=error)
+        return render(
+            request,
+            "checkout_confirm.html",
+            status_code=exc.status,
+            scan=scan,
+            payload=payload,
+            yuan=yuan,
+            csrf=csrf_token(principal),
+            typed_amount=amount,
+            note=note,
+            error=error,
+        )
     return render(request, "checkout_result.html", order=order, yuan=yuan)

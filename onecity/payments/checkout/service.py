@@ -66,7 +66,9 @@ def decode_qr_image(data: bytes) -> str:
     image = opened.convert("L")
     if max(image.size) > 2000:  # phone photos: smaller is faster and decodes as well
         image.thumbnail((2000, 2000))
-    for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)):
+    for result in zxingcpp.read_barcodes(
+        image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    ):
         if result.valid and result.text:
             return str(result.text)
     raise NoQrInImage()
@@ -82,12 +84,19 @@ def describe_scan(session: Session, *, payload: str) -> ScanOut:
     if qr.dynamic and qr.order_ref:
         order = trade.query(session, merchant_id=qr.merchant_id, trade_no=qr.order_ref)
         amount = order.amount
-    return ScanOut(merchant_id=qr.merchant_id, merchant_name=name, city=qr.city, dynamic=qr.dynamic,
-                   amount_fen=amount, order_ref=qr.order_ref)
+    return ScanOut(
+        merchant_id=qr.merchant_id,
+        merchant_name=name,
+        city=qr.city,
+        dynamic=qr.dynamic,
+        amount_fen=amount,
+        order_ref=qr.order_ref,
+    )
 
 
-def pay_scanned(session: Session, *, citizen_id: str, payload: str, amount_fen: int | None = None,
-                note: str | None = None) -> OrderOut:
+def pay_scanned(
+    session: Session, *, citizen_id: str, payload: str, amount_fen: int | None = None, note: str | None = None
+) -> OrderOut:
     """Pay a scanned merchant QR from the wallet: a dynamic code pays its order (of that merchant);
     a static code pays `amount_fen` as a new order."""
     qr = read_merchant_qr(payload)
@@ -98,7 +107,9 @@ def pay_scanned(session: Session, *, citizen_id: str, payload: str, amount_fen: 
     amount = qr.amount_fen or amount_fen
     if not amount or amount <= 0:
         raise AmountRequired()
-    return trade.pay_static_qr(session, citizen_id=citizen_id, merchant_id=qr.merchant_id, amount=amount, note=note)
+    return trade.pay_static_qr(
+        session, citizen_id=citizen_id, merchant_id=qr.merchant_id, amount=amount, note=note
+    )
 
 
 def pending_confirmations(session: Session, *, citizen_id: str) -> list[OrderOut]:

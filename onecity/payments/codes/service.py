@@ -347,7 +347,10 @@ def recent_uses(session: Session, *, citizen_id: str, since: datetime, limit: in
         .order_by(PaycodeUse.id.desc())
         .limit(limit)
     ).all()
-    return [CodeUseOut(code_id=u.public_id, device_id=d, merchant_id=u.merchant_id, used_at=u.used_at) for u, d in rows]
+    return [
+        CodeUseOut(code_id=u.public_id, device_id=d, merchant_id=u.merchant_id, used_at=u.used_at)
+        for u, d in rows
+    ]
 
 
 # --- the small-amount limit --------------------------------------------------------------------------

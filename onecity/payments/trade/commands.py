@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -15,11 +14,10 @@ cli = typer.Typer(help="Merchant trade: settlement, reconciliation files, fee ra
 def settle(date: str = typer.Option("", "--date", help="The day to settle, YYYY-MM-DD (default: yesterday, Asia/Shanghai)."),
            merchant: str = typer.Option("", help="Only this merchant (org_…).")) -> None:
     """Settle every merchant's day (T+1). Running it again changes nothing."""
-    from onecity import clock
     from onecity.db import transaction
     from onecity.payments.trade import service
 
-    day = service.parse_day(date) if date else clock.today_local().date() - timedelta(days=1)
+    day = service.parse_day(date) if date else service.last_settleable_day()
     with transaction() as s:
         if merchant:
             out = service.settle_day(s, merchant_id=merchant, day=day)

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from onecity import clock
 from onecity.jobs import periodic
 from onecity.payments.trade import service
 
@@ -24,5 +23,5 @@ def expire_orders(session: Session) -> int:
 
 @periodic("trade.settle", every=timedelta(minutes=15))
 def settle_yesterday(session: Session) -> dict[str, int]:
-    """T+1: on each local day, settle every merchant's previous day (idempotent per merchant and day)."""
-    return service.settle_all(session, day=clock.today_local().date() - timedelta(days=1))
+    """T+1: settle every merchant's previous day once it is over (idempotent per merchant and day)."""
+    return service.settle_all(session, day=service.last_settleable_day())

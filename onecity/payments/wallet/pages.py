@@ -138,5 +138,7 @@ def withdraw_submit(request: Request, db: DbSession, principal: Principal = Depe
                          actor=principal, client_key="page:" + form["token"])
     except DomainError as exc:
         db.rollback()
+        if exc.code == "face_grant_invalid":  # expired or used: offer the face check again
+            grant_id = ""
         return _withdraw_page(request, db, principal, grant_id, status=exc.status, form=form, error=exc.title(lang))
     return RedirectResponse(f"{HOME}?done=withdrawal", status_code=303)

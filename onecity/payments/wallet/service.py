@@ -19,14 +19,16 @@ import hashlib
 import json
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onecity import clock
 from onecity.audit import service as audit
 from onecity.authz import Principal, RealNameRequired
-from onecity.errors import Conflict, InvalidInput, NotFound
+from onecity.errors import Conflict, DomainError, InvalidInput, NotFound
 from onecity.identity import service as identity
 from onecity.identity.face import service as face
+from onecity.identity.orgs import service as orgs
 from onecity.ids import new_id
 from onecity.ledger import service as ledger
 from onecity.ledger.schemas import DEBITS_MUST_NOT_EXCEED_CREDITS, Balance, TransferOut
@@ -51,19 +53,28 @@ WITHDRAWAL_CODE = "withdrawal"
 PURPOSES: dict[str, tuple[str, str]] = {
     TOP_UP_CODE: ("充值", "Top-up"),
     WITHDRAWAL_CODE: ("提现", "Withdrawal"),
-    "payment": ("付款", "Payment"),
-    "trade": ("付款", "Payment"),
-    "trade_payment": ("付款", "Payment"),
-    "refund": ("退款", "Refund"),
-    "trade_refund": ("退款", "Refund"),
+    "trade.pay": ("付款", "Payment"),
+    "trade.refund": ("退款", "Refund"),
+    "trade.fee": ("手续费", "Fee"),
     "transfer": ("转账", "Transfer"),
     "fare": ("乘车", "Transit fare"),
     "medical": ("医保支付", "Medical payment"),
     "fine": ("罚款", "Fine"),
     "tax": ("缴税", "Tax"),
     "bill": ("缴费", "Bill payment"),
-    "demo": ("体验金", "Demo credit"),
 }
+_PREFIX_PURPOSES = {"trade.": ("交易", "Trade"), "transit.": ("乘车", "Transit"), "medinsure.": ("医保", "Medical"),
+                    "services.": ("缴费", "City services")}
+
+
+def purpose_of(code: str) -> tuple[str, str]:
+    """How a citizen reads a ledger transfer code (zh-CN, en); unknown codes show as they are."""
+    if code in PURPOSES:
+        return PURPOSES[code]
+    for prefix, words in _PREFIX_PURPOSES.items():
+        if code.startswith(prefix):
+            return words
+    return code, code
 
 
 class WalletRequestConflict(Conflict):
@@ -176,7 +187,7 @@ def _describe(session: Session, citizen_id: str, account_id: str, shown: list[Tr
     for t in shown:
         incoming = t.credit == account_id
         other = t.debit if incoming else t.credit
-        purpose = PURPOSES.get(t.code, (t.code, t.code))
+        purpose = purpose_of(t.code)
         if t.ref in own:
             card = cards.get(own[t.ref].card_id)
             if card is None:
@@ -197,8 +208,17 @@ def _describe(session: Session, citizen_id: str, account_id: str, shown: list[Tr
 
 
 def _account_label(session: Session, account_id: str) -> tuple[str, str]:
-    """An account's name as "中文 English" (how accounts are named), split for each language."""
+    """Who is on the other side: an organisation by its name (a merchant, a hospital …), a citizen
+    as such (never their name), else the account's name, "中文 English" split by language."""
     acc = ledger.get_account(session, account_id)
+    if acc.owner.startswith("org_"):
+        try:
+            org = orgs.get_org(session, acc.owner)
+            return org.name_zh, org.name_en or org.name_zh
+        except DomainError:
+            pass
+    if acc.owner.startswith("cit_"):
+        return "个人", "A person"
     name = acc.name or acc.code
     zh, _, en = name.partition(" ")
     if en and not zh.isascii() and en.isascii():
@@ -229,6 +249,18 @@ def _replay(session: Session, *, citizen_id: str, client_key: str | None, kind: 
     return _out(row, bank.get_instruction(session, row.public_id))
 
 
+def _claim_key(session: Session, row: WalletBankTransfer) -> bool:
+    """Insert the record (its client key unique per citizen) in a savepoint; False when a concurrent
+    request with the same key got there first (it has committed once the insert fails)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 def _check_amount(amount: int) -> None:
     if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_AMOUNT:
         raise bank.AmountInvalid(detail=f"amount must be 1..{MAX_AMOUNT} fen")
@@ -246,10 +278,13 @@ def top_up(session: Session, *, citizen_id: str, card_id: str, amount: int, acto
     account = wallet_account_id(session, citizen_id)
     row = WalletBankTransfer(public_id=new_id("wtu"), kind="top_up", citizen_id=citizen_id, card_id=card_id,
                              amount=amount, currency=CURRENCY, client_key=client_key, created_at=clock.now())
+    if not _claim_key(session, row):  # the same key committed by a concurrent request meanwhile
+        replay = _replay(session, citizen_id=citizen_id, client_key=client_key, kind="top_up", card_id=card_id,
+                         amount=amount)
+        assert replay is not None
+        return replay
     inst = bank.request_collection(session, collection_id=row.public_id, to_account=account, citizen_id=citizen_id,
                                    card_id=card_id, amount=amount, purpose="wallet.top_up", code=TOP_UP_CODE)
-    session.add(row)
-    session.flush()
     audit.record(session, actor=actor, action="wallet.top_up.request", subject_citizen_id=citizen_id,
                  resource=f"wallet_top_up/{row.public_id}",
                  reason=f"从银行卡 {inst.account_masked} 充值 {amount / 100:.2f} 元 / top-up from a bank card")
@@ -268,13 +303,21 @@ def withdraw(session: Session, *, citizen_id: str, card_id: str, amount: int, gr
         return replay
     account = wallet_account_id(session, citizen_id)
     bank.get_card(session, citizen_id=citizen_id, card_id=card_id)
-    face.consume_grant(session, citizen_id=citizen_id, act=WITHDRAW_ACT, grant_id=grant_id)
+    try:
+        face.consume_grant(session, citizen_id=citizen_id, act=WITHDRAW_ACT, grant_id=grant_id)
+    except face.FaceGrantInvalid:
+        # A double-tapped form: the first request used the grant and has committed by now.
+        replay = _replay(session, citizen_id=citizen_id, client_key=client_key, kind="withdrawal", card_id=card_id,
+                         amount=amount)
+        if replay is not None:
+            return replay
+        raise
     row = WalletBankTransfer(public_id=new_id("wwd"), kind="withdrawal", citizen_id=citizen_id, card_id=card_id,
                              amount=amount, currency=CURRENCY, client_key=client_key, created_at=clock.now())
-    inst = bank.request_card_payout(session, payout_id=row.public_id, from_account=account, citizen_id=citizen_id,
-                                    card_id=card_id, amount=amount, purpose="wallet.withdraw", code=WITHDRAWAL_CODE)
     session.add(row)
     session.flush()
+    inst = bank.request_card_payout(session, payout_id=row.public_id, from_account=account, citizen_id=citizen_id,
+                                    card_id=card_id, amount=amount, purpose="wallet.withdraw", code=WITHDRAWAL_CODE)
     audit.record(session, actor=actor, action="wallet.withdraw.request", subject_citizen_id=citizen_id,
                  resource=f"wallet_withdrawal/{row.public_id}",
                  reason=f"提现 {amount / 100:.2f} 元到银行卡 {inst.account_masked}（已刷脸验证）"

@@ -149,7 +149,7 @@ def test_a_frozen_card_fails_the_top_up_and_the_hold_is_voided(session: Session)
     assert (inst.state, inst.failure_code) == ("failed", "card_frozen")
     assert _available(cid) == (0, 0, 0)
     with transaction() as s:
-        assert [t.status for t in ledger.transfers_by_ref(s, tid)] == ["voided", "posted"]
+        assert [t.status for t in ledger.transfers_by_ref(s, tid)] == ["voided", "voided"]
         assert wallet.get_bank_transfer(s, citizen_id=cid, transfer_id=tid).status == "failed"
     (event,) = _events("bank.collection.failed")
     assert event["failure_code"] == "card_frozen" and event["purpose"] == "wallet.top_up"
@@ -265,3 +265,41 @@ def test_chaos_under_a_seed_every_instruction_ends_once_and_the_books_agree(sess
         assert _available(c.public_id) == (got, 0, 0)
         assert sim.account_balance(number) == 10_000_000 - got
     assert len(_events("bank.collection.succeeded")) + len(_events("bank.collection.failed")) == len(refs)
+
+
+def test_results_for_a_final_instruction_change_nothing(session: Session) -> None:
+    """The state machine's illegal transitions: succeeded → failed, failed → succeeded, and a second
+    success or failure; and results that are not final (processing, not_found) finish nothing."""
+    sim = install_bank()
+    cid, card_id, number = _citizen_with_card(session)
+    ok, bad = _top_up(cid, card_id, 100), _top_up(cid, card_id, 200)
+    run_bank(seconds=0.5)  # sent, not yet decided
+    for ref in (ok, bad):
+        iid = _instruction(ref).public_id
+        assert bank.handle_bank_result(bank.BankResult(iid, "processing")) == "ignored"
+        assert bank.handle_bank_result(bank.BankResult(iid, "not_found")) == "ignored"
+        assert _instruction(ref).state == "submitted"
+    assert bank.handle_bank_result(bank.BankResult(_instruction(ok).public_id, "succeeded", amount=100)) == "succeeded"
+    assert bank.handle_bank_result(bank.BankResult(_instruction(bad).public_id, "failed",
+                                                   failure_code="bank_declined")) == "failed"
+    before = _available(cid)
+    for ref, status in ((ok, "failed"), (ok, "succeeded"), (bad, "succeeded"), (bad, "failed")):
+        iid = _instruction(ref).public_id
+        got = bank.handle_bank_result(bank.BankResult(iid, status, amount=_instruction(ref).amount))  # type: ignore[arg-type]
+        assert got == ("duplicate" if status == _instruction(ref).state else "contradiction")
+    assert (_instruction(ok).state, _instruction(bad).state) == ("succeeded", "failed")
+    assert _available(cid) == before == (100, 0, 0)
+    assert bank.handle_bank_result(bank.BankResult("bki_unknown", "succeeded")) == "unknown"
+    del sim, number
+
+
+def test_a_result_with_another_amount_is_not_applied(session: Session) -> None:
+    install_bank()
+    cid, card_id, _ = _citizen_with_card(session)
+    ref = _top_up(cid, card_id, 300)
+    bank.dispatch()
+    iid = _instruction(ref).public_id
+    assert bank.handle_bank_result(bank.BankResult(iid, "succeeded", amount=301)) == "amount_mismatch"
+    assert _instruction(ref).state == "submitted" and _available(cid) == (0, 300, 0)
+    run_bank()
+    assert _instruction(ref).state == "succeeded"

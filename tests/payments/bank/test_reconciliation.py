@@ -105,7 +105,8 @@ def test_reconcile_command_prints_and_exits_1_on_open_items(session: Session) ->
     ok = runner.invoke(app, ["bank", "reconcile", "--date", DAY.isoformat()])
     assert ok.exit_code == 0 and "2 matched, 0 resolved, 0 open" in ok.output
     with transaction() as s:
-        sim.tamper(bank.get_instruction(s, b).instruction_id, amount=201)
+        iid = bank.get_instruction(s, b).instruction_id
+    sim.tamper(iid, amount=201)
     bad = runner.invoke(app, ["bank", "reconcile", "--date", DAY.isoformat()])
     assert bad.exit_code == 1 and "amount_mismatch" in bad.output and "ours=200 bank=201" in bad.output
     assert runner.invoke(app, ["bank", "reconcile", "--date", "26/11/2026"]).exit_code == 2

@@ -68,20 +68,30 @@ def test_secret_is_encrypted_at_rest(session: Session, device) -> None:  # type:
 
 def test_clock_skew_of_one_step_either_way(session: Session, device) -> None:  # type: ignore[no-untyped-def]
     # The phone's clock is a minute behind: its code is of the previous step — accepted.
-    service.consume_payment_code(session, code=_code(device, T0 - timedelta(seconds=60)), merchant_id=MERCHANT)
+    service.consume_payment_code(
+        session, code=_code(device, T0 - timedelta(seconds=60)), merchant_id=MERCHANT
+    )
     # A minute ahead: the next step — accepted too (and newer than the one just used).
-    service.consume_payment_code(session, code=_code(device, T0 + timedelta(seconds=60)), merchant_id=MERCHANT)
+    service.consume_payment_code(
+        session, code=_code(device, T0 + timedelta(seconds=60)), merchant_id=MERCHANT
+    )
     session.commit()
     assert len(session.scalars(select(PaycodeUse)).all()) == 2
 
 
 def test_older_codes_are_expired_and_farther_future_is_invalid(session: Session, device) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(PaymentCodeExpired):
-        service.consume_payment_code(session, code=_code(device, T0 - timedelta(minutes=2)), merchant_id=MERCHANT)
+        service.consume_payment_code(
+            session, code=_code(device, T0 - timedelta(minutes=2)), merchant_id=MERCHANT
+        )
     with pytest.raises(PaymentCodeExpired):
-        service.consume_payment_code(session, code=_code(device, T0 - timedelta(minutes=10)), merchant_id=MERCHANT)
+        service.consume_payment_code(
+            session, code=_code(device, T0 - timedelta(minutes=10)), merchant_id=MERCHANT
+        )
     with pytest.raises(InvalidPaymentCode):
-        service.consume_payment_code(session, code=_code(device, T0 + timedelta(minutes=2)), merchant_id=MERCHANT)
+        service.consume_payment_code(
+            session, code=_code(device, T0 + timedelta(minutes=2)), merchant_id=MERCHANT
+        )
 
 
 def test_a_code_shown_before_a_used_one_is_expired(session: Session, device) -> None:  # type: ignore[no-untyped-def]
@@ -101,8 +111,9 @@ def test_code_expires_when_the_clock_moves(session: Session, device) -> None:  #
         service.consume_payment_code(session, code=code, merchant_id=MERCHANT)
 
 
-@pytest.mark.parametrize("bad", ["", "abc", "28", "123456789012345678", "2812345678123456789",
-                                 "28" + "0" * 16])
+@pytest.mark.parametrize(
+    "bad", ["", "abc", "28", "123456789012345678", "2812345678123456789", "28" + "0" * 16]
+)
 def test_malformed_or_unknown_codes_are_invalid(session: Session, device, bad: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidPaymentCode) as info:
         service.consume_payment_code(session, code=bad, merchant_id=MERCHANT)
@@ -127,7 +138,10 @@ def test_provisioning_again_revokes_the_sessions_older_device(session: Session, 
     assert newer.number != device.number
     with pytest.raises(InvalidPaymentCode):
         service.consume_payment_code(session, code=_code(device, T0), merchant_id=MERCHANT)
-    assert service.consume_payment_code(session, code=_code(newer, T0), merchant_id=MERCHANT).citizen_id == "cit_01ALICE"
+    assert (
+        service.consume_payment_code(session, code=_code(newer, T0), merchant_id=MERCHANT).citizen_id
+        == "cit_01ALICE"
+    )
     again = service.device_for_session(session, citizen_id="cit_01ALICE", session_id="ses_1")
     assert again.device_id == newer.device_id and again.secret == newer.secret
 
@@ -147,8 +161,9 @@ def test_wrong_guesses_are_limited_per_merchant_and_survive_rollback(session: Se
     # The sliding window: half a window later, half of the previous window's 10 still count (5 < 10).
     clock.advance(service.GUESS_WINDOW + service.GUESS_WINDOW / 2)
     assert service.wrong_guesses(session, MERCHANT) <= 5.01
-    service.consume_payment_code(session, code=service.current_code(session, device_id=device.device_id),
-                                 merchant_id=MERCHANT)
+    service.consume_payment_code(
+        session, code=service.current_code(session, device_id=device.device_id), merchant_id=MERCHANT
+    )
 
 
 def test_wrong_guesses_committed_by_the_caller_count_once(session: Session, device) -> None:  # type: ignore[no-untyped-def]
@@ -160,16 +175,19 @@ def test_wrong_guesses_committed_by_the_caller_count_once(session: Session, devi
 
 def test_small_amount_limit_rules(session: Session, device) -> None:  # type: ignore[no-untyped-def]
     assert service.get_settings(session, citizen_id="cit_01ALICE").small_amount_limit_fen == 20_000
-    assert service.set_small_amount_limit(session, citizen_id="cit_01ALICE", limit_fen=0).small_amount_limit_fen == 0
+    assert (
+        service.set_small_amount_limit(session, citizen_id="cit_01ALICE", limit_fen=0).small_amount_limit_fen
+        == 0
+    )
     holder = service.consume_payment_code(session, code=_code(device, T0), merchant_id=MERCHANT)
     assert holder.small_amount_limit_fen == 0  # 0: every payment by code waits for confirmation
-    service.set_small_amount_limit(session, citizen_id="cit_01ALICE", limit_fen=200_000)  # 2,000.00 is the top
+    service.set_small_amount_limit(
+        session, citizen_id="cit_01ALICE", limit_fen=200_000
+    )  # 2,000.00 is the top
     assert service.small_amount_limit(session, "cit_01ALICE") == 200_000
     for bad in (-1, 200_001):
         with pytest.raises(LimitOutOfRange):
             service.set_small_amount_limit(session, citizen_id="cit_01ALICE", limit_fen=bad)
-
-
 
 
 def test_each_code_pays_once_under_concurrency(session: Session, device) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from onecity.payments.codes import totp
 
@@ -62,3 +64,18 @@ def test_payment_code_layout() -> None:
 )
 def test_split_code_rejects_malformed(bad: str) -> None:
     assert totp.split_code(bad) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    secret=st.binary(min_size=32, max_size=32),
+    number=st.from_regex(r"[0-9]{8}", fullmatch=True),
+    unix=st.integers(min_value=0, max_value=2**40),
+)
+def test_code_layout_holds_for_any_secret_and_time(secret: bytes, number: str, unix: int) -> None:
+    step = totp.time_step(unix)
+    code = totp.payment_code(secret, number, step)
+    assert len(code) == 18 and code.isdigit() and code.startswith("28")
+    assert totp.split_code(code) == (number, totp.hotp(secret, step, digits=8, algorithm="SHA256"))
+    # The same secret at the same step gives the same code (the phone and the server agree).
+    assert code == totp.payment_code(secret, number, totp.time_step(step * 60 + 59))

@@ -92,3 +92,41 @@ def test_other_organisations_cannot_use_merchant_routes(client, session):
     r = client.post("/v1/merchant/orders", json={"out_trade_no": "H-1", "amount": 100, "subject": "挂号"},
                     headers=_bearer(staff))
     assert r.status_code == 403 and r.json()["code"] == "not_a_merchant"
+
+
+def test_finance_reads_settlements_and_the_file_developers_read_notifications(client, session):
+    from datetime import date, datetime, timedelta
+
+    from onecity import clock, outbox
+    from onecity.app import load_subscribers
+    from onecity.clock import CITY_TZ
+    from onecity.payments.trade import service as trade
+
+    clock.freeze(datetime(2026, 11, 25, 15, tzinfo=CITY_TZ))
+    m = make_merchant(session)
+    finance = staff_token(session, make_staff(session, m, roles=["finance"]))
+    app_id, pem = make_api_key(session, m, scopes=["developer"])
+    session.commit()
+    r = client.put("/v1/merchant/profile", headers=_bearer(finance),
+                   json={"bank_account": "6222020200112233445", "holder_name": m.name_zh,
+                         "notify_url": "http://127.0.0.1:9/notify"})
+    assert r.status_code == 200 and r.json()["bank_account_masked"] == "**** **** **** 3445"
+    buyer = make_buyer(session, balance=10_000)
+    o = trade.create_order(session, merchant_id=m.public_id, out_trade_no="S-1", amount=1_000, subject="x")
+    trade.pay_as_citizen(session, citizen_id=buyer.public_id, trade_no=o.trade_no)
+    session.commit()
+    load_subscribers()
+    outbox.run_once()
+    clock.freeze(clock.now() + timedelta(days=1))
+    trade.settle_all(session, day=date(2026, 11, 25))
+    session.commit()
+    listed = client.get("/v1/merchant/settlements", headers=_bearer(finance)).json()
+    assert [(s["settle_date"], s["payout_amount"], s["fees"]) for s in listed] == [("2026-11-25", 996, 4)]
+    f = client.get("/v1/merchant/settlements/2026-11-25/file", headers=_bearer(finance))
+    assert f.status_code == 200 and f.text.splitlines()[-4].endswith("10.00,0.04,9.96")
+    assert client.get("/v1/merchant/settlements/2026-11-24/file", headers=_bearer(finance)).json()["code"] == \
+        "settlement_not_found"
+    url = "/v1/merchant/notifications"
+    n = client.get(url, headers=sign_request(pem, app_id, "GET", url))
+    assert n.status_code == 200 and n.json()["items"][0]["trade_no"] == o.trade_no
+    assert n.json()["items"][0]["url"] == "http://127.0.0.1:9/notify"

@@ -25,7 +25,7 @@ from tests.payments.trade.factories import balance, make_buyer, make_merchant, p
 pytestmark = pytest.mark.skipif(os.environ.get("ONECITY_TEST_DB") != "postgres",
                                 reason="row locks and concurrent transactions are tested on PostgreSQL")
 
-WORKERS = 25  # below the engine's pool (10 + 20 overflow)
+WORKERS = 16  # below the engine's pool (10 + 20 overflow), and polite to a shared server
 
 
 def run_all(calls: list[Any]) -> list[Any]:

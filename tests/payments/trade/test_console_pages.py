@@ -130,3 +130,12 @@ def test_other_organisations_staff_are_refused(client, session):
     session.commit()
     _login(client, "hosp.reviewer")
     assert client.get("/console/trade/orders", follow_redirects=False).status_code == 403
+
+
+def test_the_console_home_of_a_merchant_links_to_its_orders(client, session):
+    m = make_merchant(session)
+    make_staff(session, m, roles=["cashier"], username="shop.cashier2")
+    session.commit()
+    _login(client, "shop.cashier2")
+    home = client.get("/console")
+    assert 'href="/console/trade/orders"' in home.text

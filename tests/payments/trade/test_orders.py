@@ -154,3 +154,55 @@ def test_static_qr_payment(session):
     o = trade.pay_static_qr(session, citizen_id=buyer.public_id, merchant_id=m.public_id, amount=888, note="早餐")
     assert o.status == "TRADE_SUCCESS" and o.channel == "static_qr" and o.subject == "早餐"
     assert wallet.wallet_balance(session, buyer.public_id) == 10_000 - 888
+
+
+@pytest.mark.parametrize("state", ["unpaid", "paid", "closed_unpaid", "refunded"])
+@pytest.mark.parametrize("action", ["pay", "close", "refund"])
+def test_every_transition(session, state, action):
+    """The order state machine: WAIT_BUYER_PAY → TRADE_SUCCESS (pay) | TRADE_CLOSED (close, expiry);
+    TRADE_SUCCESS → TRADE_CLOSED (refunded in full). Everything else is refused and changes nothing."""
+    m = make_merchant(session)
+    buyer = make_buyer(session, balance=10_000)
+    o = trade.create_order(session, merchant_id=m.public_id, out_trade_no="S-1", amount=500, subject="状态机")
+    if state in ("paid", "refunded"):
+        trade.pay_as_citizen(session, citizen_id=buyer.public_id, trade_no=o.trade_no)
+    if state == "closed_unpaid":
+        trade.close(session, merchant_id=m.public_id, trade_no=o.trade_no)
+    if state == "refunded":
+        trade.refund(session, merchant_id=m.public_id, trade_no=o.trade_no, refund_amount=500, out_request_no="all")
+    before = trade.query(session, merchant_id=m.public_id, trade_no=o.trade_no)
+    allowed = {("unpaid", "pay"): "TRADE_SUCCESS", ("unpaid", "close"): "TRADE_CLOSED",
+               ("paid", "pay"): "TRADE_SUCCESS",  # paying one's own paid order again: unchanged
+               ("paid", "refund"): "TRADE_CLOSED", ("closed_unpaid", "close"): "TRADE_CLOSED"}
+    errors = {"pay": trade.TradeStateInvalid, "close": trade.TradeStateInvalid, "refund": trade.TradeStateInvalid}
+    if state == "refunded" and action == "refund":
+        errors["refund"] = trade.RefundExceedsPaid
+
+    def act():
+        if action == "pay":
+            return trade.pay_as_citizen(session, citizen_id=buyer.public_id, trade_no=o.trade_no).status
+        if action == "close":
+            return trade.close(session, merchant_id=m.public_id, trade_no=o.trade_no).status
+        return trade.refund(session, merchant_id=m.public_id, trade_no=o.trade_no, refund_amount=500,
+                            out_request_no="new").status
+
+    if (state, action) in allowed:
+        assert act() == allowed[(state, action)]
+    else:
+        with pytest.raises(errors[action]):
+            act()
+        after = trade.query(session, merchant_id=m.public_id, trade_no=o.trade_no)
+        assert (after.status, after.refunded_amount, after.paid_at) == (before.status, before.refunded_amount,
+                                                                        before.paid_at)
+
+
+def test_a_failed_payment_by_code_leaves_the_order_clean(session):
+    m = make_merchant(session)
+    buyer = make_buyer(session, balance=100)
+    with pytest.raises(trade.BuyerBalanceInsufficient):
+        trade.pay_by_code(session, merchant_id=m.public_id, out_trade_no="F-2", amount=500, subject="x",
+                          auth_code=payment_code(session, buyer))
+    # Even a caller that swallowed the error would keep an order that can still be paid.
+    o = trade.query(session, merchant_id=m.public_id, out_trade_no="F-2")
+    assert (o.status, o.needs_confirmation, o.buyer_citizen_id, o.paid_at) == ("WAIT_BUYER_PAY", False, None, None)
+    assert wallet.wallet_balance(session, buyer.public_id) == 100

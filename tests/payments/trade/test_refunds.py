@@ -4,6 +4,8 @@ returned in proportion (worked examples below), TRADE_CLOSED when fully refunded
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from onecity.ledger import service as ledger
 from onecity.payments.trade import service as trade
@@ -83,3 +85,27 @@ def test_refund_needs_the_merchant_balance(session):
                     credit=funding_account(session), amount=1000, code="test.drain")
     with pytest.raises(trade.MerchantBalanceInsufficient):
         trade.refund(session, merchant_id=m.public_id, out_trade_no="R-1", refund_amount=10, out_request_no="a")
+
+
+@given(amount=st.integers(1, 10**8), rate=st.integers(0, 1000),
+       cuts=st.lists(st.integers(1, 10**8), min_size=0, max_size=8))
+def test_fee_refunds_never_exceed_the_fee_and_a_full_refund_returns_all_of_it(amount, rate, cuts):
+    """Property: whatever the partial refunds, each returns 0..what is left of the fee, and refunding the
+    whole amount returns exactly the fee charged."""
+    fee = trade.fee_for(amount, rate)
+    assert 0 <= fee <= amount
+    refunded = fee_back = 0
+    for cut in cuts:
+        part = min(cut, amount - refunded)
+        if part == 0:
+            break
+        share = trade.fee_refund_for(fee=fee, fee_refunded=fee_back, amount=amount, refunded_before=refunded,
+                                     refund_amount=part)
+        assert 0 <= share <= fee - fee_back
+        refunded += part
+        fee_back += share
+    rest = amount - refunded
+    if rest:
+        fee_back += trade.fee_refund_for(fee=fee, fee_refunded=fee_back, amount=amount, refunded_before=refunded,
+                                         refund_amount=rest)
+    assert fee_back == fee

@@ -80,9 +80,11 @@ def day_of_trading(session):
 def test_a_day_is_settled_once_and_matches_the_ledger(session, day_of_trading):
     m = day_of_trading
     account = trade.merchant_account_id(session, m.public_id)
-    clock.freeze(at(D, 23, 30))
-    with pytest.raises(trade.SettlementDayOpen):
-        trade.settle_day(session, merchant_id=m.public_id, day=D)
+    for too_early in (at(D, 23, 30), at(D + timedelta(days=1), 0, 5)):  # the day is not over (+10 min grace)
+        clock.freeze(too_early)
+        with pytest.raises(trade.SettlementDayOpen):
+            trade.settle_day(session, merchant_id=m.public_id, day=D)
+        assert trade.last_settleable_day() == D - timedelta(days=1)
     clock.freeze(at(D + timedelta(days=1), 9))
     s = trade.settle_day(session, merchant_id=m.public_id, day=D)
     # payments 12.34 + 100.00 + 1.00 = 113.34; refunds 3.00; fees 0.05 + 0.38 + 0.00 − 0.01 = 0.42
@@ -163,3 +165,30 @@ def test_settle_command(session, day_of_trading):
     assert r.exit_code == 0, r.output
     r2 = CliRunner().invoke(app, ["trade", "settle", "--date", D.isoformat(), "--merchant", m.public_id])
     assert "payout 10992 fen (paying)" in r2.output
+
+
+def test_a_payout_failed_after_the_next_settlement_is_carried_by_the_one_after(session):
+    clock.freeze(at(D, 12))
+    m = make_merchant(session, fee_rate_bp=0)
+    trade.update_profile(session, merchant_id=m.public_id, actor="test", bank_account="622202020011223344",
+                         holder_name=m.name_zh)
+    buyer = make_buyer(session, balance=10_000)
+    pay(session, m, buyer, "P-1", 1_000)
+    clock.freeze(at(D + timedelta(days=1), 9))
+    s1 = trade.settle_day(session, merchant_id=m.public_id, day=D)
+    clock.freeze(at(D + timedelta(days=1), 12))
+    pay(session, m, buyer, "P-2", 200)
+    clock.freeze(at(D + timedelta(days=2), 9))
+    s2 = trade.settle_day(session, merchant_id=m.public_id, day=D + timedelta(days=1))
+    assert (s1.payout_amount, s2.carried_in, s2.payout_amount) == (1_000, 0, 200)
+    # Only now does the bank fail D's payout (its pending transfer is voided: the 10.00 is back).
+    assert s1.payout_id is not None
+    ledger.void_pending(session, transfer_id=f"{s1.payout_id}:test-void",
+                        pending_id=next(t.transfer_id for t in ledger.history(session, trade.merchant_account_id(
+                            session, m.public_id))[0] if t.kind == "pending" and t.amount == 1_000))
+    failed = trade.payout_finished(session, payout_id=s1.payout_id, succeeded=False)
+    assert failed is not None and (failed.status, failed.carried_out) == ("failed", 1_000)
+    clock.freeze(at(D + timedelta(days=3), 9))
+    s3 = trade.settle_day(session, merchant_id=m.public_id, day=D + timedelta(days=2))
+    # Nothing was sold on D+2: the settlement pays out the returned 10.00.
+    assert (s3.payments_amount, s3.carried_in, s3.payout_amount, s3.carried_out) == (0, 1_000, 1_000, 0)

@@ -97,3 +97,26 @@ def test_unverified_citizens_and_other_peoples_cards_are_refused(client: TestCli
                     headers={**h_a, "Accept-Language": "en"})
     assert r.status_code == 422 and r.json()["code"] == "card_number_invalid"
     assert r.json()["title"] == "The card number is not valid; check it and try again"
+
+
+def test_history_names_the_merchant_and_the_purpose(client: TestClient, session: Session) -> None:
+    from onecity.ledger import service as ledger
+    from onecity.ledger.schemas import DEBITS_MUST_NOT_EXCEED_CREDITS
+    from onecity.payments.bank import service as bank
+    from onecity.payments.wallet import service as wallet
+    from tests.identity.orgs.factories import make_org
+
+    citizen, h, _name = _phone(session)
+    org = make_org(session, kind="merchant")
+    merchant = ledger.open_account(session, key=f"test:{org.public_id}", code="merchant", owner=org.public_id,
+                                   flags=DEBITS_MUST_NOT_EXCEED_CREDITS, name="merchant payable").id
+    mine = wallet.wallet_account_id(session, citizen.public_id)
+    ledger.transfer(session, transfer_id="seed", debit=bank.system_account(session, "bank_clearing"), credit=mine,
+                    amount=1_000, code="test.seed")
+    ledger.transfer(session, transfer_id="pay-1", debit=mine, credit=merchant, amount=350, code="trade.pay",
+                    ref="T1")
+    session.commit()
+    pay, seed = client.get("/v1/wallet/transfers", headers=h).json()["items"]
+    assert (pay["direction"], pay["amount"], pay["purpose_zh"], pay["purpose_en"]) == ("out", 350, "付款", "Payment")
+    assert (pay["counterparty_zh"], pay["counterparty_en"]) == (org.name_zh, org.name_en or org.name_zh)
+    assert (seed["purpose_zh"], seed["counterparty_en"]) == ("test.seed", "bank clearing")

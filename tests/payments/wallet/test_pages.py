@@ -13,6 +13,7 @@ from onecity.crypto.fields import blind_index
 from onecity.db import transaction
 from onecity.identity import service as identity
 from onecity.identity.sessions import create_session
+from onecity.payments.bank import service as bank
 from onecity.payments.wallet import service as wallet
 from tests.identity.factories import make_citizen
 from tests.identity.family.factories import make_face_grant
@@ -65,7 +66,7 @@ def test_withdraw_page_asks_for_the_face_first_then_withdraws(client: TestClient
     c, csrf, name = _signed_in(client, session)
     client.post("/app/bank-cards", data={"card_number": card_number(), "holder_name": name, "csrf": csrf})
     with transaction() as s:
-        card = wallet.bank.list_cards(s, c.public_id)[0]
+        card = bank.list_cards(s, c.public_id)[0]
         wallet.top_up(s, citizen_id=c.public_id, card_id=card.card_id, amount=5_000, actor=c.public_id)
     run_bank()
     page = client.get("/app/wallet/withdraw").text
@@ -84,6 +85,8 @@ def test_withdraw_page_asks_for_the_face_first_then_withdraws(client: TestClient
     assert 'data-testid="available" data-fen="3000"' in home and 'data-testid="held" data-fen="2000"' in home
     r = client.post("/app/wallet/withdraw", data={**data, "amount": "20.00", "csrf": "forged"})
     assert r.status_code == 403
+    r = client.post("/app/wallet/withdraw", data={**data, "amount": "10.00", "token": "another form"})
+    assert r.status_code == 403 and 'data-testid="verify-face"' in r.text  # the grant was used: verify again
 
 
 def test_pages_need_a_verified_citizen(client: TestClient, session: Session) -> None:

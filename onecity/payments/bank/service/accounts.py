@@ -8,15 +8,16 @@ from sqlalchemy.orm import Session
 
 from onecity.errors import InvalidInput
 from onecity.ledger import service as ledger
-from onecity.ledger.schemas import DEBITS_MUST_NOT_EXCEED_CREDITS, HOT
+from onecity.ledger.schemas import HOT
 
 CURRENCY = "CNY"
 # name -> (flags, label). bank_clearing is the money the platform holds at its banks (debited by
 # top-ups, credited by withdrawals and payouts: no limit flag, any bank may be net either way in a
-# day); fee_income only ever receives.
+# day). fee_income receives fees and pays back refunded ones (a day may refund more than it earns):
+# no limit flag either.
 SYSTEM_ACCOUNTS: dict[str, tuple[int, str]] = {
     "bank_clearing": (HOT, "银行清算户 bank clearing"),
-    "fee_income": (HOT | DEBITS_MUST_NOT_EXCEED_CREDITS, "手续费收入 fee income"),
+    "fee_income": (HOT, "手续费收入 fee income"),
 }
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 

@@ -322,7 +322,9 @@ def advance(instruction_id: str) -> str:
             result = ch.query(instruction_id)
             if result.status == "not_found" and state == "unknown":
                 result = ch.submit(request)  # it never arrived: send it again under the same id
-    except BankTimeout:
+    except Exception as exc:  # noqa: BLE001 - a timeout, or any failure of the call: the bank may have it
+        if not isinstance(exc, BankTimeout):
+            log.warning("bank call failed", extra={"instruction": instruction_id, "error": repr(exc)[:300]})
         with transaction() as s:
             inst = _locked(s, instruction_id)
             if inst is None or inst.state not in ACTIVE:

@@ -22,6 +22,7 @@ from onecity.authz import Principal
 from onecity.config import get_settings
 from onecity.crypto.fields import decrypt_str, encrypt
 from onecity.db import is_postgres
+from onecity.errors import InvalidInput
 from onecity.identity.orgs import service as orgs
 from onecity.ledger import service as ledger
 from onecity.ledger.schemas import DEBITS_MUST_NOT_EXCEED_CREDITS, HOT
@@ -78,8 +79,19 @@ def merchant_account_id(session: Session, merchant_id: str) -> str:
     return merchant_profile(session, merchant_id).ledger_account_id
 
 
+_NAMES: dict[str, str] = {}  # merchant id -> Chinese name; organisations are never renamed
+_NAMES_MAX = 10_000
+
+
 def merchant_name(session: Session, merchant_id: str) -> str:
-    return _merchant_org(session, merchant_id).name_zh
+    """The merchant's name (cached in the process: every order shows it, and it never changes)."""
+    name = _NAMES.get(merchant_id)
+    if name is None:
+        name = _merchant_org(session, merchant_id).name_zh
+        if len(_NAMES) >= _NAMES_MAX:
+            _NAMES.clear()
+        _NAMES[merchant_id] = name
+    return name
 
 
 def mask_bank_account(last4: str | None) -> str | None:
@@ -137,12 +149,12 @@ def update_profile(
         changed.append("notify_url")
     if city is not None:
         if not city.strip() or len(city.strip()) > 15:
-            raise BankAccountInvalid(detail="city must be 1-15 characters")
+            raise InvalidInput(detail="city must be 1-15 characters")
         row.city = city.strip()
         changed.append("city")
     if mcc is not None:
         if not re.fullmatch(r"[0-9]{4}", mcc):
-            raise BankAccountInvalid(detail="mcc must be 4 digits")
+            raise InvalidInput(detail="mcc must be 4 digits")
         row.mcc = mcc
         changed.append("mcc")
     if changed:

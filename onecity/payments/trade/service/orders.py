@@ -132,10 +132,14 @@ def _get_or_insert(session: Session, *, merchant_id: str, out_trade_no: str, amo
         notify_url=check_notify_url(notify_url), app_id=app_id, fee_rate_bp=profile.fee_rate_bp, fee=0,
         refunded_amount=0, fee_refunded=0, created_at=now, expires_at=now + timedelta(minutes=timeout_minutes),
         updated_at=now)
-    session.execute(_insert(session)(TradeOrder).values(**values)
-                    .on_conflict_do_nothing(index_elements=["merchant_id", "out_trade_no"]))
-    o = _locked(session, select(TradeOrder).where(TradeOrder.merchant_id == merchant_id,
-                                                  TradeOrder.out_trade_no == out_trade_no))
+    # The row we insert is ours (and locked by our transaction); only when the insert did nothing is
+    # the existing row read, and locked, separately.
+    o = session.scalars(_insert(session)(TradeOrder).values(**values)
+                        .on_conflict_do_nothing(index_elements=["merchant_id", "out_trade_no"])
+                        .returning(TradeOrder)).one_or_none()
+    if o is None:
+        o = _locked(session, select(TradeOrder).where(TradeOrder.merchant_id == merchant_id,
+                                                      TradeOrder.out_trade_no == out_trade_no))
     assert o is not None
     created = o.trade_no == trade_no
     if not created and (o.amount != amount or o.subject != subject):
@@ -190,8 +194,12 @@ def precreate(
                         timeout_minutes=timeout_minutes, body=body, channel="precreate")
 
 
-def _apply_payment(session: Session, o: TradeOrder, citizen_id: str) -> None:
-    """Move the money wallet → merchant and mark the order paid (caller holds the order's lock)."""
+def _apply_payment(session: Session, o: TradeOrder, citizen_id: str, *, payment_code_id: str | None = None) -> None:
+    """Move the money wallet → merchant, then mark the order paid (caller holds the order's lock).
+
+    The transfer comes first: when it fails (not enough in the wallet) nothing has changed — the ledger
+    changes nothing on error and the order is not touched yet — so no savepoint is needed even for a
+    caller that catches the error and commits."""
     profile = merchant_profile(session, o.merchant_id)
     source = wallet.wallet_account_id(session, citizen_id)
     try:
@@ -203,6 +211,9 @@ def _apply_payment(session: Session, o: TradeOrder, citizen_id: str) -> None:
             raise BuyerBalanceInsufficient() from exc
         raise
     now = clock.now()
+    if payment_code_id is not None:
+        o.payment_code_id = payment_code_id
+        o.channel = "code"
     o.buyer_citizen_id = citizen_id
     o.status = SUCCESS
     o.paid_at = now
@@ -235,12 +246,12 @@ def pay_by_code(
     holder = codes.consume_payment_code(session, code=auth_code, merchant_id=merchant_id)
     if o.buyer_citizen_id and o.buyer_citizen_id != holder.citizen_id:
         raise TradeHasBuyer()
-    o.payment_code_id = holder.code_id
-    o.buyer_citizen_id = holder.citizen_id
-    o.channel = "code"
     if o.amount <= holder.small_amount_limit_fen:
-        _apply_payment(session, o, holder.citizen_id)
+        _apply_payment(session, o, holder.citizen_id, payment_code_id=holder.code_id)
     else:
+        o.payment_code_id = holder.code_id
+        o.buyer_citizen_id = holder.citizen_id
+        o.channel = "code"
         o.updated_at = clock.now()
         outbox.emit(session, "trade.awaiting_confirmation", _event(o))
     return order_out(session, o)

@@ -1,20 +1,24 @@
 """T+1 settlement (结算) and the reconciliation file (对账单).
 
-Day D is a calendar day in Asia/Shanghai. On D+1 (the job `trade.settle`, or `onecity trade settle
---date D`) each merchant's day is settled once — the unique (merchant, day) row makes a second run, or
+Day D is a calendar day in Asia/Shanghai. From D+1 00:10 (the job `trade.settle`, or `onecity trade
+settle --date D`) each merchant's day is settled once — the unique (merchant, day) row makes a second run, or
 a concurrent one, a no-op:
 
     payments  = Σ amount of the merchant's orders paid during D
     refunds   = Σ amount of its refunds made during D (whatever day the order was paid)
     fees      = Σ fee of the orders paid during D − Σ fee returned by the refunds made during D
-    due       = payments − refunds − fees + carried_in        (carried_in: the previous settlement's carried_out)
+    due       = payments − refunds − fees + carried_in        (carried_in: Σ carried_out − Σ carried_in of
+                                                                the earlier settlements)
     payout    = min(max(due, 0), what the payable account still holds after the fee); 0 without a bank account
     carried_out = due − payout                                 (picked up by the next settlement)
 
 Money: one ledger transfer merchant → fee_income of `fees` (fee_income → merchant when negative), id
 `<settlement_id>:fee`, and one bank payout merchant → the merchant's bank account of `payout`, id
 `<settlement_id>:payout` (`bank.service.request_payout`: pending until the bank confirms). When the bank
-fails the payout its money returns to the payable account and is added to `carried_out`.
+fails the payout its money returns to the payable account and is added to that settlement's
+`carried_out`. carried_in telescopes: with nothing failing it is the previous settlement's carried_out;
+a payout failed after later days were settled (or while one was being settled) is picked up by the
+next settlement that runs, so no fen is left behind.
 
 Worked example (38 bp): on D the merchant is paid 12.34 (fee 0.05) and 100.00 (fee 0.38), and refunds
 3.00 of the first (fee back 5 × 300 / 1234 = 1.2 fen → 0.01). payments 112.34, refunds 3.00, fees
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -49,7 +54,12 @@ from onecity.payments.trade.schemas import SettlementOut
 from onecity.payments.trade.service.errors import SettlementDayOpen, SettlementNotFound
 from onecity.payments.trade.service.merchants import merchant_profile, settlement_bank_account
 
+log = logging.getLogger("onecity.trade.settlement")
+
 PAYOUT_PURPOSE = "merchant_settlement"
+# A day is settled only this long after it ended, so a payment whose transaction began before midnight
+# and committed just after it (paid_at on day D) is visible to the settlement of D.
+GRACE = timedelta(minutes=10)
 CSV_HEADER = ("type", "time", "trade_no", "out_trade_no", "out_request_no", "subject", "amount", "fee", "net")
 
 
@@ -57,6 +67,11 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     """[start, end) of a local (Asia/Shanghai) day, in UTC."""
     start = datetime.combine(day, time(0), tzinfo=CITY_TZ).astimezone(UTC)
     return start, start + timedelta(days=1)
+
+
+def last_settleable_day() -> date:
+    """The latest day that has ended at least `GRACE` ago (yesterday, from 00:10 Asia/Shanghai)."""
+    return (clock.now() - GRACE).astimezone(CITY_TZ).date() - timedelta(days=1)
 
 
 def parse_day(text: str) -> date:
@@ -103,14 +118,13 @@ def settle_day(session: Session, *, merchant_id: str, day: date) -> SettlementOu
                                                              TradeSettlement.settle_date == day)).one_or_none()
     if existing is not None:
         return _out(existing)
-    if day >= clock.today_local().date():
+    if clock.now() < day_bounds(day)[1] + GRACE:
         raise SettlementDayOpen()
     profile = merchant_profile(session, merchant_id)
     pc, pa, pf, rc, ra, rf = _day_totals(session, merchant_id, day)
-    previous = session.scalars(select(TradeSettlement).where(
-        TradeSettlement.merchant_id == merchant_id, TradeSettlement.settle_date < day)
-        .order_by(TradeSettlement.settle_date.desc()).limit(1)).one_or_none()
-    carried_in = previous.carried_out if previous is not None else 0
+    carried_in = int(session.scalar(
+        select(func.coalesce(func.sum(TradeSettlement.carried_out - TradeSettlement.carried_in), 0))
+        .where(TradeSettlement.merchant_id == merchant_id, TradeSettlement.settle_date < day)) or 0)
     fees = pf - rf
     due = pa - ra - fees + carried_in
     settlement_id = new_id("stl")
@@ -160,7 +174,8 @@ def settle_all(session: Session, *, day: date) -> dict[str, int]:
             with session.begin_nested():
                 settle_day(session, merchant_id=merchant_id, day=day)
             counts["settled"] += 1
-        except Exception:  # noqa: BLE001 - logged by the job; retried on its next run
+        except Exception:  # noqa: BLE001 - logged; the job tries again on its next run
+            log.exception("settlement failed", extra={"merchant_id": merchant_id, "day": day.isoformat()})
             counts["failed"] += 1
     return counts
 

@@ -1,0 +1,264 @@
+"""Payment by code over HTTP: merchants scan citizens' payment codes through the signed merchant API.
+
+Starts PostgreSQL the way `make test` does (scripts/ensure-postgres.sh), creates a scratch database,
+seeds merchants, citizens with funded wallets and payment-code devices (one code per payment: each
+code pays once), starts `onecity serve` against it, and drives it with CLIENTS concurrent clients
+(asyncio + httpx, each request signed with the merchant's Ed25519 key) in two phases of the same
+length: payments spread over many merchants, then every payment to one merchant (a hot account).
+
+    .venv/bin/python bench/pay_http.py [--seconds 8] [--clients 64] [--merchants 16]
+
+Last line: {"payments_per_s", "p50_ms", "p99_ms", "hot_merchant_ratio", ...}. Targets: p99 < 50 ms,
+hot_merchant_ratio >= 0.8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PG_ADMIN = os.environ.get("ONECITY_TEST_PG_URL", "postgresql+psycopg://onecity:onecity@127.0.0.1:5432/postgres")
+DBNAME = f"onecity_bench_pay_{os.getpid()}"
+URL = PG_ADMIN.rsplit("/", 1)[0] + "/" + DBNAME
+TMP = Path(tempfile.mkdtemp(prefix="onecity-bench-"))
+os.environ.update(
+    ONECITY_DATABASE_URL=URL,
+    ONECITY_DATA_KEY=base64.b64encode(os.urandom(32)).decode(),
+    ONECITY_INDEX_KEY=base64.b64encode(os.urandom(32)).decode(),
+    ONECITY_KEY_DIR=str(TMP / "keys"),
+    ONECITY_LOG_LEVEL="ERROR",
+    ONECITY_DB_POOL_SIZE="12",
+    ONECITY_DB_MAX_OVERFLOW="4",
+)
+
+PRICE = 100  # 1.00 yuan
+
+
+@dataclass
+class Merchant:
+    org_id: str
+    app_id: str
+    private_pem: str
+
+
+@dataclass
+class Device:
+    number: str
+    secret: bytes
+
+
+def ensure_postgres() -> None:
+    subprocess.run([str(ROOT / "scripts" / "ensure-postgres.sh")], check=True, stdout=subprocess.DEVNULL)
+
+
+def create_database() -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{DBNAME}"'))
+    admin.dispose()
+
+
+def drop_database() -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{DBNAME}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def seed(merchants: int, citizens: int, devices: int) -> tuple[list[Merchant], list[Device]]:
+    """Merchants with API keys, verified citizens with funded wallets, `devices` payment-code devices."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from onecity import db
+    from onecity.identity import service as identity
+    from onecity.identity.orgs import service as orgs
+    from onecity.identity.schemas import RegistryRow
+    from onecity.ledger import service as ledger
+    from onecity.migrate import upgrade
+    from onecity.payments.bank import service as bank
+    from onecity.payments.codes import service as codes
+    from onecity.payments.trade import service as trade
+    from onecity.payments.wallet import service as wallet
+    from tests.identity.factories import fresh_id_number
+    from tests.identity.orgs.factories import fresh_uscc
+
+    db.configure(URL)
+    upgrade()
+    shops: list[Merchant] = []
+    with db.transaction() as s:
+        for i in range(merchants):
+            org = orgs.create_org(s, kind="merchant", name_zh=f"压测商户{i}", uscc_code=fresh_uscc(), actor="bench")
+            key = ed25519.Ed25519PrivateKey.generate()
+            priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption()).decode()
+            pub = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+            api_key = orgs.register_api_key(s, org_id=org.public_id, public_key_pem=pub, label="bench",
+                                            actor="bench", scopes=["cashier"])
+            trade.merchant_account_id(s, org.public_id)
+            shops.append(Merchant(org.public_id, api_key.app_id, priv))
+    people: list[str] = []
+    with db.transaction() as s:
+        rows = [RegistryRow(name="张伟", id_number=fresh_id_number()) for i in range(citizens)]
+        identity.load_registry(s, rows)
+        clearing = bank.system_account(s, "bank_clearing")
+        for i, row in enumerate(rows):
+            c = identity.register_citizen(s, mobile=f"139{i:08d}")
+            identity.verify_real_name(s, citizen_id=c.public_id, name=row.name, id_number=row.id_number)
+            acc = wallet.wallet_account_id(s, c.public_id)
+            ledger.transfer(s, transfer_id=f"bench-fund-{c.public_id}", debit=clearing, credit=acc,
+                            amount=10_000_000, code="bench.fund")
+            people.append(c.public_id)
+    out: list[Device] = []
+    with db.transaction() as s:
+        for i in range(devices):
+            d = codes.provision_device(s, citizen_id=people[i % len(people)], session_id=None, label="bench")
+            assert d.secret is not None
+            out.append(Device(d.number, base64.urlsafe_b64decode(d.secret + "=" * (-len(d.secret) % 4))))
+    db.engine().dispose()
+    return shops, out
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
+    import httpx
+
+    log = open(TMP / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "uvicorn"), "onecity.app:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"server did not start; see {TMP / 'server.log'}")
+
+
+async def drive(base: str, shops: list[Merchant], devices: list[Device], *, clients: int, seconds: float,
+                label: str) -> dict[str, float]:
+    """`clients` concurrent clients paying for `seconds`; each payment takes the next unused device."""
+    import httpx
+
+    from onecity.identity.orgs.signatures import sign_request
+    from onecity.payments.codes import totp
+
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    it = iter(devices)
+    stop_at = time.monotonic() + seconds
+
+    async def client(i: int, http: httpx.AsyncClient) -> None:
+        n = 0
+        while time.monotonic() < stop_at:
+            device = next(it, None)
+            if device is None:
+                errors["out_of_devices"] = errors.get("out_of_devices", 0) + 1
+                return
+            shop = shops[(i + n) % len(shops)]
+            n += 1
+            code = totp.payment_code(device.secret, device.number, totp.time_step(time.time()))
+            body = json.dumps({"out_trade_no": f"B{uuid.uuid4().hex[:24]}", "amount": PRICE,
+                               "subject": "bench", "auth_code": code})
+            headers = sign_request(shop.private_pem, shop.app_id, "POST", "/v1/merchant/payments", body)
+            headers["content-type"] = "application/json"
+            t0 = time.perf_counter()
+            r = await http.post("/v1/merchant/payments", content=body, headers=headers)
+            dt = (time.perf_counter() - t0) * 1000
+            if r.status_code == 200 and r.json().get("status") == "TRADE_SUCCESS":
+                latencies.append(dt)
+            else:
+                key = f"{r.status_code}:{r.json().get('code', '?') if r.headers.get('content-type', '').endswith('json') else '?'}"
+                errors[key] = errors.get(key, 0) + 1
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+        t0 = time.monotonic()
+        await asyncio.gather(*(client(i, http) for i in range(clients)))
+        elapsed = time.monotonic() - t0
+    lat = sorted(latencies)
+    result = {
+        "payments": len(lat),
+        "payments_per_s": round(len(lat) / elapsed, 1),
+        "p50_ms": round(statistics.median(lat), 2) if lat else 0.0,
+        "p99_ms": round(lat[max(0, int(len(lat) * 0.99) - 1)], 2) if lat else 0.0,
+        "errors": sum(errors.values()),
+    }
+    print(f"{label:>8}: {result['payments']} payments in {elapsed:.1f} s = {result['payments_per_s']}/s, "
+          f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, errors {errors or 0}")
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=8.0, help="length of each measured phase")
+    ap.add_argument("--clients", type=int, default=64)
+    ap.add_argument("--merchants", type=int, default=16)
+    ap.add_argument("--citizens", type=int, default=200)
+    ap.add_argument("--devices", type=int, default=9000, help="payment-code devices (one per payment)")
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    args = ap.parse_args()
+
+    ensure_postgres()
+    create_database()
+    proc = None
+    try:
+        t0 = time.monotonic()
+        shops, devices = seed(args.merchants, args.citizens, args.devices)
+        print(f"seeded {len(shops)} merchants, {args.citizens} citizens, {len(devices)} devices "
+              f"in {time.monotonic() - t0:.1f} s")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        proc = start_server(port, args.workers)
+        base = f"http://127.0.0.1:{port}"
+        warm, rest = devices[:300], devices[300:]
+        half = len(rest) // 2
+        asyncio.run(drive(base, shops, warm, clients=args.clients, seconds=2, label="warm-up"))
+        spread = asyncio.run(drive(base, shops, rest[:half], clients=args.clients, seconds=args.seconds,
+                                   label="spread"))
+        hot = asyncio.run(drive(base, shops[:1], rest[half:], clients=args.clients, seconds=args.seconds,
+                                label="hot"))
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=15)
+        drop_database()
+    ratio = round(hot["payments_per_s"] / spread["payments_per_s"], 3) if spread["payments_per_s"] else 0.0
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+          f"server: {args.workers} uvicorn workers; clients: {args.clients}")
+    print(json.dumps({
+        "payments_per_s": spread["payments_per_s"], "p50_ms": spread["p50_ms"], "p99_ms": spread["p99_ms"],
+        "hot_merchant_ratio": ratio, "hot_payments_per_s": hot["payments_per_s"], "hot_p99_ms": hot["p99_ms"],
+        "clients": args.clients, "merchants": args.merchants, "errors": spread["errors"] + hot["errors"],
+        "p99_target_ms": 50, "hot_ratio_target": 0.8,
+    }))
+
+
+if __name__ == "__main__":
+    main()
