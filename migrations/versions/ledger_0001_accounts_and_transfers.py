@@ -67,13 +67,16 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger_transfer', schema=None) as batch_op:
         batch_op.create_index('ix_ledger_transfer_credit', ['credit_account_id', 'id'], unique=False)
         batch_op.create_index('ix_ledger_transfer_debit', ['debit_account_id', 'id'], unique=False)
-        batch_op.create_index('ix_ledger_transfer_ref', ['ref'], unique=False)
-        batch_op.create_index('ix_ledger_transfer_timeout', ['timeout_at'], unique=False)
+        batch_op.create_index('ix_ledger_transfer_ref', ['ref'], unique=False,
+                              postgresql_where=sa.text('ref IS NOT NULL'), sqlite_where=sa.text('ref IS NOT NULL'))
+        batch_op.create_index('ix_ledger_transfer_pending_timeout', ['timeout_at'], unique=False,
+                              postgresql_where=sa.text("status = 'pending'"),
+                              sqlite_where=sa.text("status = 'pending'"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('ledger_transfer', schema=None) as batch_op:
-        batch_op.drop_index('ix_ledger_transfer_timeout')
+        batch_op.drop_index('ix_ledger_transfer_pending_timeout')
         batch_op.drop_index('ix_ledger_transfer_ref')
         batch_op.drop_index('ix_ledger_transfer_debit')
         batch_op.drop_index('ix_ledger_transfer_credit')

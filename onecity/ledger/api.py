@@ -5,34 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 
 from onecity.authz import Principal, allow
 from onecity.deps import DbSession
 from onecity.ledger import service
-from onecity.ledger.schemas import AccountOut, HistoryPage
+from onecity.ledger.schemas import AccountBalanceOut, HistoryPage
 
 router = APIRouter(tags=["ledger"])
-
-
-class AccountBalanceOut(BaseModel):
-    account: AccountOut
-    debits_pending: int
-    debits_posted: int
-    credits_pending: int
-    credits_posted: int
-    posted_balance: int
-    available_balance: int
 
 
 @router.get("/v1/ledger/accounts/{account_id}", response_model=AccountBalanceOut)
 def account_balance(account_id: str, db: DbSession,
                     principal: Principal = Depends(allow("admin"))) -> AccountBalanceOut:
-    acc = service.get_account(db, account_id)
-    b = service.balance(db, account_id)
-    return AccountBalanceOut(account=acc, debits_pending=b.debits_pending, debits_posted=b.debits_posted,
-                             credits_pending=b.credits_pending, credits_posted=b.credits_posted,
-                             posted_balance=b.posted_balance, available_balance=b.available_balance)
+    return AccountBalanceOut.of(service.get_account(db, account_id), service.balance(db, account_id))
 
 
 @router.get("/v1/ledger/accounts/{account_id}/transfers", response_model=HistoryPage)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onecity.db import Base, UTCDateTime
@@ -56,8 +56,12 @@ class LedgerTransfer(Base):
         CheckConstraint("status IN ('posted', 'pending', 'voided', 'expired')", name="status_known"),
         Index("ix_ledger_transfer_debit", "debit_account_id", "id"),
         Index("ix_ledger_transfer_credit", "credit_account_id", "id"),
-        Index("ix_ledger_transfer_ref", "ref"),
-        Index("ix_ledger_transfer_timeout", "timeout_at"),
+        # Partial indexes: most transfers have no ref and are never pending, and each index on the
+        # append-only table costs every insert.
+        Index("ix_ledger_transfer_ref", "ref", postgresql_where=text("ref IS NOT NULL"),
+              sqlite_where=text("ref IS NOT NULL")),
+        Index("ix_ledger_transfer_pending_timeout", "timeout_at", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
     )
 
     id: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)

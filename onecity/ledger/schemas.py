@@ -79,6 +79,24 @@ class Balance(BaseModel):
         return self.credits_posted - self.debits_posted - self.debits_pending
 
 
+class AccountBalanceOut(BaseModel):
+    """An account with its balances, as the administrators' API shows it."""
+
+    account: AccountOut
+    debits_pending: int
+    debits_posted: int
+    credits_pending: int
+    credits_posted: int
+    posted_balance: int
+    available_balance: int
+
+    @classmethod
+    def of(cls, account: AccountOut, b: Balance) -> AccountBalanceOut:
+        return cls(account=account, debits_pending=b.debits_pending, debits_posted=b.debits_posted,
+                   credits_pending=b.credits_pending, credits_posted=b.credits_posted,
+                   posted_balance=b.posted_balance, available_balance=b.available_balance)
+
+
 class TransferSpec(BaseModel):
     """One transfer of a group (the same fields as `service.transfer`)."""
 

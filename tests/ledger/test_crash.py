@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load(start: int, stop: int, wallet: str, shop: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "tests.ledger.crash_load", str(start), str(stop), wallet, shop],
-                            cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
+        [sys.executable, "-m", "tests.ledger.crash_load", str(start), str(stop), wallet, shop],
+        cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, text=True)
 
 
 def test_sigkill_under_load_loses_nothing_acknowledged_and_applies_nothing_twice(session):

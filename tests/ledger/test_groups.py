@@ -91,3 +91,15 @@ def test_group_mixing_pending_and_posted(session):
     service.void_pending(session, transfer_id="unhold", pending_id="hold")
     assert service.balance(session, a.id).available_balance == 600
     assert service.check(session) == []
+
+
+def test_accounts_are_locked_in_one_order_with_hot_accounts_last(session):
+    from onecity.ledger.schemas import HOT
+    from onecity.ledger.service import engine
+
+    accounts = [make_account(session, flags=HOT if i in (0, 3) else 0) for i in range(6)]
+    ids = [a.id for a in accounts]
+    order = list(engine.lock(session, reversed(ids)))
+    plain = sorted(i for n, i in enumerate(ids) if n not in (0, 3))
+    hot = sorted([ids[0], ids[3]])
+    assert order == plain + hot  # (is HOT, id) ascending, whatever order the caller names them in

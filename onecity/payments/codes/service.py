@@ -26,7 +26,6 @@ from typing import Any
 from sqlalchemy import event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onecity import clock
@@ -287,8 +286,15 @@ def consume_payment_code(session: Session, *, code: str, merchant_id: str) -> Co
         raise PaymentCodeGuessLimit()
     parts = totp.split_code(code or "")
     device = None
+    limit: int | None = None
     if parts is not None:
-        device = session.scalars(select(PaycodeDevice).where(PaycodeDevice.number == parts[0])).first()
+        found = session.execute(
+            select(PaycodeDevice, PaycodeSetting.small_amount_limit_fen)
+            .outerjoin(PaycodeSetting, PaycodeSetting.citizen_id == PaycodeDevice.citizen_id)
+            .where(PaycodeDevice.number == parts[0])
+        ).first()
+        if found is not None:
+            device, limit = found.tuple()
     if parts is None or device is None or device.revoked_at is not None:
         _record_wrong_guess(session, merchant_id)
         raise InvalidPaymentCode()
@@ -303,15 +309,16 @@ def consume_payment_code(session: Session, *, code: str, merchant_id: str) -> Co
         raise InvalidPaymentCode()
     if device.last_used_step is not None and step < device.last_used_step:
         raise PaymentCodeExpired()
-    use = PaycodeUse(
-        public_id=new_id("pcu"), device_id=device.id, step=step, merchant_id=merchant_id, used_at=clock.now()
-    )
-    try:
-        with session.begin_nested():
-            session.add(use)
-            session.flush()
-    except IntegrityError as exc:
-        raise PaymentCodeUsed() from exc
+    use_id = new_id("pcu")
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    used = session.execute(
+        insert(PaycodeUse)
+        .values(public_id=use_id, device_id=device.id, step=step, merchant_id=merchant_id, used_at=clock.now())
+        .on_conflict_do_nothing(index_elements=["device_id", "step"])
+        .returning(PaycodeUse.id)
+    ).first()
+    if used is None:
+        raise PaymentCodeUsed()
     session.execute(
         update(PaycodeDevice)
         .where(
@@ -323,8 +330,8 @@ def consume_payment_code(session: Session, *, code: str, merchant_id: str) -> Co
     )
     return CodeHolder(
         citizen_id=device.citizen_id,
-        small_amount_limit_fen=small_amount_limit(session, device.citizen_id),
-        code_id=use.public_id,
+        small_amount_limit_fen=DEFAULT_LIMIT_FEN if limit is None else limit,
+        code_id=use_id,
     )
 
 

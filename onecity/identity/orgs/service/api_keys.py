@@ -12,6 +12,8 @@ from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +22,7 @@ from onecity.audit import service as audit
 from onecity.authz import Principal
 from onecity.config import get_settings
 from onecity.crypto import signing
+from onecity.db import is_postgres
 from onecity.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from onecity.identity.orgs import signatures
 from onecity.identity.orgs.models import ApiKey, ApiNonce, Org
@@ -194,9 +197,12 @@ def authenticate_signed_request(
         raise SignatureMalformed(detail="X-OneCity-Nonce must be 16-64 characters of A-Z a-z 0-9 . _ ~ -")
     if len(app_id) > 40:
         raise AppIdUnknown()
-    key = session.scalars(select(ApiKey).where(ApiKey.app_id == app_id)).one_or_none()
-    if key is None:
+    found = session.execute(
+        select(ApiKey, Org).join(Org, Org.id == ApiKey.org_id).where(ApiKey.app_id == app_id)
+    ).one_or_none()
+    if found is None:
         raise AppIdUnknown()
+    key, org = found.tuple()
     if key.status != "active":
         raise ApiKeyRevoked()
     now = clock.now()
@@ -211,16 +217,15 @@ def authenticate_signed_request(
         good = False
     if not good:
         raise SignatureInvalid()
-    org = session.get(Org, key.org_id)
-    assert org is not None
     if org.status != "active":
         raise OrgSuspended()
-    try:
-        with session.begin_nested():
-            session.add(ApiNonce(app_id=app_id, nonce=nonce, used_at=now))
-            session.flush()
-    except IntegrityError as exc:
-        raise NonceReused() from exc
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    stored = session.execute(
+        insert(ApiNonce).values(app_id=app_id, nonce=nonce, used_at=now)
+        .on_conflict_do_nothing(index_elements=["app_id", "nonce"]).returning(ApiNonce.nonce)
+    ).first()
+    if stored is None:
+        raise NonceReused()
     if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
         key.last_used_at = now
     if secrets.randbelow(PURGE_ONE_IN) == 0:

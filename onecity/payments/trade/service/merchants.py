@@ -58,9 +58,15 @@ def _merchant_org(session: Session, merchant_id: str) -> orgs.Org:
 
 
 def merchant_profile(session: Session, merchant_id: str) -> TradeMerchant:
-    """The merchant's profile, made (with its ledger account) on first use."""
+    """The merchant's profile, made (with its ledger account) on first use. Read once per
+    transaction (a payment asks for it twice)."""
+    cache = session.info.setdefault("trade.merchant_profiles", {})
+    row = cache.get(merchant_id)
+    if row is not None and row in session:
+        return row
     row = session.scalars(select(TradeMerchant).where(TradeMerchant.merchant_id == merchant_id)).one_or_none()
     if row is not None:
+        cache[merchant_id] = row
         return row
     _merchant_org(session, merchant_id)
     account = ledger.open_account(session, key=merchant_account_key(merchant_id), code="merchant",
