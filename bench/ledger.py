@@ -1,10 +1,10 @@
 """Ledger transfers per second on PostgreSQL, against pgbench's TPC-B-like run on the same server.
 
-    .venv/bin/python bench/ledger.py [--clients 8] [--seconds 8] [--batch 250] [--accounts 20000]
+    .venv/bin/python bench/ledger.py [--clients 8] [--seconds 5] [--rounds 2] [--batch 250] [--accounts 20000]
 
 Finds or starts PostgreSQL the way `make test` does (scripts/ensure-postgres.sh, role onecity), makes
 two scratch databases (dropped at the end): one migrated for the ledger, one `pgbench -i`. Then, with
-the same number of clients and the same duration:
+the same number of clients and the same duration, alternated for `--rounds` rounds:
 
 1. pgbench's built-in tpcb-like script (5 statements per transaction: 3 UPDATEs, a SELECT, an INSERT);
 2. ledger transfers between random no-overdraft wallets, `--batch` transfers per transaction through
@@ -65,10 +65,12 @@ def pg_env() -> dict[str, str]:
                          "PGUSER": u.username or "onecity", "PGPASSWORD": u.password or ""}
 
 
-def run_pgbench(dbname: str, *, clients: int, seconds: int, scale: int) -> tuple[float, str]:
+def init_pgbench(dbname: str, *, scale: int) -> None:
+    subprocess.run(["pgbench", "-i", "-q", "-s", str(scale), dbname], check=True, env=pg_env(), capture_output=True)
+
+
+def run_pgbench(dbname: str, *, clients: int, seconds: int) -> tuple[float, str]:
     env = pg_env()
-    subprocess.run(["pgbench", "-i", "-q", "-s", str(scale), dbname],
-                   check=True, env=env, capture_output=True)
     out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 2)),
                           "-T", str(seconds), "-b", "tpcb-like", dbname],
                          check=True, env=env, capture_output=True, text=True).stdout
@@ -180,7 +182,8 @@ def check(url: str) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clients", type=int, default=8)
-    ap.add_argument("--seconds", type=int, default=8)
+    ap.add_argument("--seconds", type=int, default=5, help="length of each run")
+    ap.add_argument("--rounds", type=int, default=2, help="pgbench / spread / hot runs, alternated")
     ap.add_argument("--batch", type=int, default=250, help="transfers per transaction (transfer_group)")
     ap.add_argument("--accounts", type=int, default=20_000)
     ap.add_argument("--scale", type=int, default=8, help="pgbench -i scale (>= clients avoids branch contention)")
@@ -191,29 +194,41 @@ def main() -> None:
     ledger_db, pgbench_db = f"onecity_bench_ledger_{tag}", f"onecity_bench_pgbench_{tag}"
     admin(f'CREATE DATABASE "{ledger_db}"')
     admin(f'CREATE DATABASE "{pgbench_db}"')
+    pg_tps: list[float] = []
+    spreads: list[dict[str, float]] = []
+    hots: list[dict[str, float]] = []
     try:
         t0 = time.perf_counter()
         wallets, metro, _bank = setup_ledger(url_of(ledger_db), args.accounts)
-        print(f"setup: {len(wallets)} wallets opened and funded in {time.perf_counter() - t0:.1f} s")
-        pgbench_tps, pgbench_out = run_pgbench(pgbench_db, clients=args.clients, seconds=args.seconds,
-                                               scale=args.scale)
-        latency = re.search(r"latency average = ([0-9.]+) ms", pgbench_out)
-        print(f"pgbench tpcb-like: {pgbench_tps:,.0f} tps ({args.clients} clients, {args.seconds} s, scale "
-              f"{args.scale}, latency avg {latency.group(1) if latency else '?'} ms)")
-        spread = run_ledger(url_of(ledger_db), wallets, None, clients=args.clients, batch=args.batch,
-                            seconds=args.seconds)
-        print(f"ledger spread: {spread['transfers_per_s']:,.0f} transfers/s ({spread['transfers']:,} transfers in "
-              f"{spread['groups']} groups of {args.batch}; group p50 {spread['group_p50_ms']:.1f} ms, "
-              f"p99 {spread['group_p99_ms']:.1f} ms)")
-        hot = run_ledger(url_of(ledger_db), wallets, metro, clients=args.clients, batch=args.batch,
-                         seconds=args.seconds)
-        print(f"ledger hot:    {hot['transfers_per_s']:,.0f} transfers/s (every transfer credits one HOT account; "
-              f"group p50 {hot['group_p50_ms']:.1f} ms, p99 {hot['group_p99_ms']:.1f} ms)")
+        init_pgbench(pgbench_db, scale=args.scale)
+        print(f"setup: {len(wallets)} wallets opened and funded, pgbench -i -s {args.scale}: "
+              f"{time.perf_counter() - t0:.1f} s")
+        # Alternate the runs, so a change in the machine's load during the benchmark hits both sides.
+        for r in range(args.rounds):
+            tps, out = run_pgbench(pgbench_db, clients=args.clients, seconds=args.seconds)
+            latency = re.search(r"latency average = ([0-9.]+) ms", out)
+            pg_tps.append(tps)
+            print(f"[{r + 1}] pgbench tpcb-like: {tps:,.0f} tps ({args.clients} clients, {args.seconds} s, "
+                  f"latency avg {latency.group(1) if latency else '?'} ms)")
+            spread = run_ledger(url_of(ledger_db), wallets, None, clients=args.clients, batch=args.batch,
+                                seconds=args.seconds)
+            spreads.append(spread)
+            print(f"[{r + 1}] ledger spread: {spread['transfers_per_s']:,.0f} transfers/s ({spread['transfers']:,} "
+                  f"transfers between random wallets in groups of {args.batch}; group p50 "
+                  f"{spread['group_p50_ms']:.0f} ms, p99 {spread['group_p99_ms']:.0f} ms)")
+            hot = run_ledger(url_of(ledger_db), wallets, metro, clients=args.clients, batch=args.batch,
+                             seconds=args.seconds)
+            hots.append(hot)
+            print(f"[{r + 1}] ledger hot:    {hot['transfers_per_s']:,.0f} transfers/s (every transfer credits "
+                  f"one HOT account; group p50 {hot['group_p50_ms']:.0f} ms, p99 {hot['group_p99_ms']:.0f} ms)")
         problems = check(url_of(ledger_db))
         print(f"ledger check: {'clean' if not problems else problems[:5]}")
     finally:
         admin(f'DROP DATABASE IF EXISTS "{ledger_db}" WITH (FORCE)')
         admin(f'DROP DATABASE IF EXISTS "{pgbench_db}" WITH (FORCE)')
+    pgbench_tps = sum(pg_tps) / len(pg_tps)
+    spread = {"transfers_per_s": sum(x["transfers"] for x in spreads) / sum(x["seconds"] for x in spreads)}
+    hot = {"transfers_per_s": sum(x["transfers"] for x in hots) / sum(x["seconds"] for x in hots)}
     ratio = spread["transfers_per_s"] / pgbench_tps if pgbench_tps else 0.0
     print(f"machine: {platform.machine()} {os.cpu_count()} cores, {platform.platform()}")
     print(json.dumps({
@@ -224,7 +239,7 @@ def main() -> None:
         "hot_transfers_per_s": round(hot["transfers_per_s"], 1),
         "clients": args.clients,
         "batch": args.batch,
-        "seconds": args.seconds,
+        "seconds": args.seconds * args.rounds,
         "check_clean": not problems,
     }))
 

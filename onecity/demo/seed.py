@@ -71,6 +71,7 @@ class SeedReport:
     key_dir: Path | None = None
     apps: list[tuple[str, str, str, str]] = field(default_factory=list)  # (name, kind, app id, key file)
     problems: list[str] = field(default_factory=list)
+    money: list[str] = field(default_factory=list)  # wallets, merchant profiles, the gateway app
 
     @property
     def changed(self) -> bool:
@@ -101,6 +102,7 @@ class SeedReport:
         if self.key_dir is not None:
             out.append(f"  API keys: {len(self.apps)} (registered {self.keys_registered}); private keys and "
                        f"apps.csv in {self.key_dir}")
+        out += [f"  {line}" for line in self.money]
         out += [f"  problem: {p}" for p in self.problems]
         return out
 
@@ -285,7 +287,42 @@ def seed(session: Session, *, residents: int = DEFAULT_RESIDENTS, seed: int = po
     made = seed_orgs(session, report)
     if api_keys:
         seed_api_keys(session, report, made, key_dir or get_settings().key_dir / KEYS_SUBDIR)
+    seed_money(session, report, ids, made, key_dir or get_settings().key_dir / KEYS_SUBDIR)
     return report
+
+
+def seed_money(session: Session, report: SeedReport, ids: dict[str, str], made: dict[str, orgs.Org],
+               key_dir: Path) -> None:
+    """Wallets (a bound card and a ¥2,000 top-up the worker completes), each merchant's trade profile
+    with a settlement account, and a gateway app for the first merchant whose RSA private key is
+    written to `key_dir/<username>-gateway.pem` (for alipay-sdk-python, see the README)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from onecity.gateway import service as gateway
+    from onecity.payments.trade import service as trade
+    from onecity.payments.wallet import service as wallet
+
+    report.money = wallet.seed_demo_wallets(session, [ids[c.key] for c in cast.CITIZENS if c.verified])
+    for i, d in enumerate(d for d in cast.ORGS if d.kind == "merchant"):
+        org = made.get(d.username)
+        if org is None:
+            continue
+        profile = trade.get_profile(session, org.public_id)
+        if profile.bank_account_masked is None:
+            trade.update_profile(session, merchant_id=org.public_id, actor=ACTOR,
+                                 bank_account=f"62148301000{i:05d}", holder_name=d.name_zh)
+        if i == 0 and not gateway.list_apps(session, merchant_id=org.public_id):
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()).decode()
+            public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+            app = gateway.register_app(session, merchant_id=org.public_id, name=f"{d.name_zh} 收银台",
+                                       rsa_public_pem=public, notify_url=None, actor=ACTOR)
+            _write_private(key_dir / f"{d.username}-gateway.pem", private)
+            report.money.append(f"gateway app {app.app_id} for {d.name_zh}: private key "
+                                f"{key_dir / (d.username + '-gateway.pem')}")
 
 
 def seed_demo_city(residents: int = DEFAULT_RESIDENTS) -> list[str]:

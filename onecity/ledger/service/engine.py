@@ -166,7 +166,7 @@ def insert(session: Session, rows: list[dict[str, Any]]) -> set[str]:
 
 
 def delete_transfers(session: Session, transfer_ids: Iterable[str]) -> None:
-    """Undo `insert` inside the same transaction (a batch turned out to reuse a transfer id)."""
+    """Undo `insert` inside the same transaction (an id was used before, or a limit refused the batch)."""
     ids = list(transfer_ids)
     if ids:
         session.execute(delete(T).where(T.c.transfer_id.in_(ids)))
