@@ -137,8 +137,3 @@ class HistoryPage(BaseModel):
     items: list[TransferOut]
     next_cursor: str | None
 
-
-class CheckReport(BaseModel):
-    accounts: int
-    transfers: int
-    violations: list[str]

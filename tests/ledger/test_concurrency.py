@@ -128,3 +128,39 @@ def test_a_hot_account_receiving_from_many_threads_stays_exact(session):
     assert service.balance(session, metro.id).posted_balance == 400 * 20
     assert all(service.balance(session, r.id).available_balance == 1_000 - 20 * 20 for r in riders)
     assert service.check(session) == []
+
+
+def test_racing_post_void_and_expiry_resolve_each_pending_transfer_once(session):
+    from datetime import timedelta
+
+    from onecity import clock
+
+    wallet = make_wallet(session, 100_000)
+    shop = make_account(session)
+    for p in range(10):
+        service.transfer(session, transfer_id=f"hold-{p}", debit=wallet.id, credit=shop.id, amount=1_000,
+                         code="pay", pending=True, timeout=timedelta(minutes=10) if p % 2 else None)
+    session.commit()
+    clock.advance(timedelta(minutes=9, seconds=59))
+
+    def resolve(i: int) -> Callable[[Any], Any]:
+        p, how = i % 10, i // 10
+        if how == 0:
+            return lambda s: service.post_pending(s, transfer_id=f"post-{p}", pending_id=f"hold-{p}", amount=600)
+        if how == 1:
+            return lambda s: service.void_pending(s, transfer_id=f"void-{p}", pending_id=f"hold-{p}")
+        if how == 2:
+            return lambda s: service.post_pending(s, transfer_id=f"post-{p}", pending_id=f"hold-{p}", amount=600)
+        return lambda s: service.expire_pending(s, now=clock.now() + timedelta(seconds=1))
+
+    results = _race(40, resolve, workers=40)
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, service.PendingNotPending)]
+    assert unexpected == []
+    session.expire_all()
+    statuses = {t.transfer_id: t.status for t in service.history(session, wallet.id, limit=200)[0]}
+    assert all(statuses[f"hold-{p}"] in ("posted", "voided", "expired") for p in range(10))
+    posted = sum(statuses[f"hold-{p}"] == "posted" for p in range(10))
+    # each posted hold moved 600; every other hold released all of its 1000
+    assert service.balance(session, wallet.id).available_balance == 100_000 - 600 * posted
+    assert service.balance(session, shop.id).credits_pending == 0
+    assert service.check(session) == []

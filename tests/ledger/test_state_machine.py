@@ -207,6 +207,6 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 LedgerMachine.TestCase.settings = settings(
-    max_examples=20 if DB_KIND == "postgres" else 40, stateful_step_count=25, deadline=None,
+    max_examples=15 if DB_KIND == "postgres" else 40, stateful_step_count=25, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 test_ledger_state_machine = LedgerMachine.TestCase
