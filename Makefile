@@ -23,7 +23,7 @@ demo: $(STAMP)
 	PORT=$(PORT) $(VENV)/bin/onecity demo
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check onecity tests
+	$(VENV)/bin/ruff check onecity tests bench
 	$(VENV)/bin/mypy onecity
 	$(VENV)/bin/lint-imports
 

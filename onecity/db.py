@@ -152,11 +152,16 @@ async def get_db() -> AsyncIterator[Session]:
     from anyio.to_thread import run_sync
 
     session = session_factory()()
+
+    def commit() -> None:
+        try:
+            session.commit()
+        finally:
+            session.close()
+
     try:
         yield session
-        await run_sync(session.commit, limiter=_finisher())
     except BaseException:
-        await run_sync(session.rollback, limiter=_finisher())
+        await run_sync(session.close, limiter=_finisher())  # closing rolls back
         raise
-    finally:
-        await run_sync(session.close, limiter=_finisher())
+    await run_sync(commit, limiter=_finisher())
