@@ -31,7 +31,7 @@ class ServerProcess:
         self.starts += 1
         log = open(self.log_dir / f"server-{self.starts}.log", "wb")  # noqa: SIM115 - kept for the process's life
         env = dict(os.environ, ONECITY_LOG_LEVEL="WARNING")
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
             [str(Path(sys.executable).parent / "onecity"), "serve", "--port", str(self.port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )

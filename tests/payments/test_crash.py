@@ -75,7 +75,7 @@ def test_sigkill_under_payment_load_loses_nothing_and_applies_nothing_twice(sess
     assert in_flight_when_killed > 0
 
     server.start()
-    check = subprocess.run([str(Path(sys.executable).parent / "onecity"), "ledger", "check"],
+    check = subprocess.run([str(Path(sys.executable).parent / "onecity"), "ledger", "check"],  # noqa: S603
                            capture_output=True, text=True, timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr
 
