@@ -20,11 +20,11 @@ from onecity.authz import Principal
 from onecity.clock import CITY_TZ
 from onecity.crypto import rsa2
 from onecity.deps import DbSession
-from onecity.errors import DomainError, Forbidden
+from onecity.errors import DomainError
 from onecity.gateway import service
 from onecity.i18n import negotiate, t
 from onecity.identity.orgs import service as orgs
-from onecity.identity.orgs.console import console_allow, csrf_ok, csrf_token
+from onecity.identity.orgs.console import console_allow, csrf_token, require_csrf
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -39,10 +39,6 @@ _NOTICES = {"registered": "gateway.notice.registered", "disabled": "gateway.noti
 def _local(dt: datetime | None) -> str:
     return dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M") if dt else "—"
 
-
-def _check_csrf(principal: Principal, token: str) -> None:
-    if not csrf_ok(principal, token):
-        raise Forbidden(detail="the form has expired; reload the page")
 
 
 def _page(request: Request, db: Session, principal: Principal, *, status: int = 200, error: str | None = None,
@@ -87,7 +83,7 @@ def platform_key(principal: Principal = Depends(APP_MANAGERS)) -> Response:
 def register_app(request: Request, db: DbSession, principal: Principal = Depends(APP_MANAGERS),
                  csrf: str = Form(""), name: str = Form("", max_length=100),
                  public_key: str = Form("", max_length=10_000), notify_url: str = Form("", max_length=1000)) -> Response:
-    _check_csrf(principal, csrf)
+    require_csrf(principal, csrf)
     assert principal.org_id is not None
     try:
         app = service.register_app(db, merchant_id=principal.org_id, name=name, rsa_public_pem=public_key,
@@ -100,7 +96,7 @@ def register_app(request: Request, db: DbSession, principal: Principal = Depends
 @router.post(PAGE + "/apps/{app_id}/status", response_class=HTMLResponse)
 def set_status(app_id: str, request: Request, db: DbSession, principal: Principal = Depends(APP_MANAGERS),
                csrf: str = Form(""), status: str = Form("", max_length=16)) -> Response:
-    _check_csrf(principal, csrf)
+    require_csrf(principal, csrf)
     assert principal.org_id is not None
     try:
         app = service.set_app_status(db, merchant_id=principal.org_id, app_id=app_id, status=status, actor=principal)
@@ -112,7 +108,7 @@ def set_status(app_id: str, request: Request, db: DbSession, principal: Principa
 @router.post(PAGE + "/apps/{app_id}/key", response_class=HTMLResponse)
 def replace_key(app_id: str, request: Request, db: DbSession, principal: Principal = Depends(APP_MANAGERS),
                 csrf: str = Form(""), public_key: str = Form("", max_length=10_000)) -> Response:
-    _check_csrf(principal, csrf)
+    require_csrf(principal, csrf)
     assert principal.org_id is not None
     try:
         app = service.replace_app_key(db, merchant_id=principal.org_id, app_id=app_id, rsa_public_pem=public_key,

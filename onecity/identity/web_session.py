@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from onecity.authz import Principal
 from onecity.config import get_settings
 from onecity.crypto.fields import blind_index
+from onecity.errors import Forbidden
 from onecity.identity import service
 from onecity.identity.sessions import SESSION_COOKIE
 
@@ -37,6 +38,12 @@ def csrf_token(principal: Principal) -> str:
 
 def csrf_ok(principal: Principal, token: str | None) -> bool:
     return principal.session_id is not None and hmac.compare_digest(csrf_token(principal), token or "")
+
+
+def require_csrf(principal: Principal, token: str | None) -> None:
+    """Refuse (403) a console form post whose token is not this session's."""
+    if not csrf_ok(principal, token):
+        raise Forbidden(detail="the form has expired; reload the page")
 
 
 def client_ip(request: Request) -> str | None:

@@ -9,9 +9,9 @@ token is `web_session.csrf_token`, re-exported here for console pages.
 from __future__ import annotations
 
 from onecity.authz import Kind, PageAllow, allow_page
-from onecity.identity.web_session import csrf_ok, csrf_token
+from onecity.identity.web_session import csrf_ok, csrf_token, require_csrf
 
-__all__ = ["CONSOLE_KINDS", "LOGIN_PATH", "console_allow", "csrf_ok", "csrf_token", "safe_next"]
+__all__ = ["CONSOLE_KINDS", "LOGIN_PATH", "console_allow", "csrf_ok", "csrf_token", "require_csrf", "safe_next"]
 
 LOGIN_PATH = "/console/login"
 CONSOLE_KINDS: tuple[Kind, ...] = ("staff", "admin")

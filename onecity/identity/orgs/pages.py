@@ -19,11 +19,11 @@ from onecity.audit import service as audit
 from onecity.authz import PUBLIC, Principal
 from onecity.clock import CITY_TZ
 from onecity.deps import DbSession
-from onecity.errors import DomainError, Forbidden, InvalidInput
+from onecity.errors import DomainError, InvalidInput
 from onecity.i18n import negotiate, t
 from onecity.identity import sessions
 from onecity.identity.orgs import service
-from onecity.identity.orgs.console import console_allow, csrf_ok, csrf_token, safe_next
+from onecity.identity.orgs.console import console_allow, csrf_token, require_csrf, safe_next
 from onecity.identity.orgs.models import Org
 from onecity.identity.sessions import SESSION_COOKIE
 from onecity.identity.web_session import clear_session_cookie, set_session_cookie
@@ -66,10 +66,6 @@ def _is_manager(p: Principal) -> bool:
 def _is_key_manager(p: Principal) -> bool:
     return p.kind == "admin" or bool(p.roles & service.KEY_MANAGER_ROLES)
 
-
-def _check_csrf(principal: Principal, token: str) -> None:
-    if not csrf_ok(principal, token):
-        raise Forbidden(detail="the form has expired; reload the page")
 
 
 # --- sign-in --------------------------------------------------------------------------------------
@@ -118,7 +114,7 @@ def login_submit(
 @router.post("/console/logout")
 def logout(request: Request, db: DbSession, principal: Principal = Depends(SIGNED_IN),
            csrf: str = Form("")) -> Response:
-    _check_csrf(principal, csrf)
+    require_csrf(principal, csrf)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         sessions.revoke_token(db, cookie)
@@ -188,7 +184,7 @@ def add_staff(
     password: str = Form("", max_length=128),
     roles: list[str] = Form(default_factory=list),
 ) -> Response:
-    _check_csrf(principal, csrf)
+    require_csrf(principal, csrf)
     assert principal.org_id is not None
     try:
         service.add_staff(db, org_id=principal.org_id, username=username, display_name=display_name,
@@ -209,7 +205,7 @@ def register_key(
     public_key_pem: str = Form("", max_length=10_000),
     scopes: list[str] = Form(default_factory=list),
 ) -> Response:
-    _check_csrf(principal, csrf)
+    require_csrf(principal, csrf)
     assert principal.org_id is not None
     try:
         key = service.register_api_key(db, org_id=principal.org_id, public_key_pem=public_key_pem, label=label,
@@ -223,7 +219,7 @@ def register_key(
 @router.post("/console/keys/{app_id}/revoke", response_class=HTMLResponse)
 def revoke_key(app_id: str, request: Request, db: DbSession, principal: Principal = Depends(KEY_MANAGERS),
                csrf: str = Form("")) -> Response:
-    _check_csrf(principal, csrf)
+    require_csrf(principal, csrf)
     assert principal.org_id is not None
     try:
         service.revoke_api_key(db, org_id=principal.org_id, app_id=app_id, actor=principal)
@@ -272,7 +268,7 @@ def create_org(
     owner_display_name: str = Form("", max_length=100),
     owner_password: str = Form("", max_length=128),
 ) -> Response:
-    _check_csrf(principal, csrf)
+    require_csrf(principal, csrf)
     try:
         service.create_org_with_owner(db, kind=kind, name_zh=name_zh, name_en=name_en or None, uscc_code=uscc,
                                       owner_username=owner_username, owner_display_name=owner_display_name,
@@ -295,7 +291,7 @@ def set_org_status(
     status: str = Form("", max_length=16),
     reason: str = Form("", max_length=500),
 ) -> Response:
-    _check_csrf(principal, csrf)
+    require_csrf(principal, csrf)
     try:
         service.set_org_status(db, org_id=org_id, status=status, actor=principal,
                                reason=reason.strip() or "管理员操作 administrator action")

@@ -21,7 +21,7 @@ from onecity.clock import CITY_TZ
 from onecity.deps import DbSession
 from onecity.errors import DomainError, Forbidden
 from onecity.i18n import negotiate, t
-from onecity.identity.orgs.console import console_allow, csrf_ok, csrf_token
+from onecity.identity.orgs.console import console_allow, csrf_token, require_csrf
 from onecity.ids import new_id
 from onecity.money import Money
 from onecity.payments.trade import service
@@ -51,10 +51,6 @@ def _merchant(p: Principal) -> str:
     assert p.org_id is not None
     return p.org_id
 
-
-def _check_csrf(p: Principal, token: str) -> None:
-    if not csrf_ok(p, token):
-        raise Forbidden(detail="the form has expired; reload the page")
 
 
 def _can(p: Principal, allowed: Any) -> bool:
@@ -120,7 +116,7 @@ def refund(
     out_request_no: str = Form("", max_length=64),
 ) -> Response:
     """The form carries an out_request_no made when it was shown: submitting it twice refunds once."""
-    _check_csrf(p, csrf)
+    require_csrf(p, csrf)
     form = {"amount": amount, "reason": reason, "out_request_no": out_request_no}
     try:
         if not _REQUEST_NO.match(out_request_no):
@@ -166,7 +162,7 @@ def save_settings(
     holder_name: str = Form("", max_length=200),
     notify_url: str = Form("", max_length=1000),
 ) -> Response:
-    _check_csrf(p, csrf)
+    require_csrf(p, csrf)
     try:
         service.update_profile(db, merchant_id=_merchant(p), actor=p, bank_account=bank_account or None,
                                holder_name=holder_name or None, notify_url=notify_url)
@@ -193,7 +189,7 @@ def notifications(request: Request, db: DbSession, p: Principal = Depends(DEVELO
 @router.post("/console/trade/notifications/{notify_id}/resend", response_class=HTMLResponse)
 def resend(notify_id: str, request: Request, db: DbSession, p: Principal = Depends(DEVELOPERS),
            csrf: str = Form("")) -> Response:
-    _check_csrf(p, csrf)
+    require_csrf(p, csrf)
     service.resend(db, merchant_id=_merchant(p), notify_id=notify_id)
     return RedirectResponse("/console/trade/notifications?done=resent", status_code=303)
 
