@@ -76,8 +76,11 @@ async def read_gateway_request(request: Request) -> GatewayRequest:
 Params = Annotated[GatewayRequest, Depends(read_gateway_request)]
 
 
-@router.api_route("/gateway.do", methods=["GET", "POST"], response_class=Response,
-                  summary="Alipay-compatible gateway: alipay.trade.precreate/pay/create/query/refund/close")
+_SUMMARY = "Alipay-compatible gateway: alipay.trade.precreate/pay/create/query/refund/close"
+
+
+@router.get("/gateway.do", response_class=Response, summary=_SUMMARY, operation_id="gateway_get")
+@router.post("/gateway.do", response_class=Response, summary=_SUMMARY, operation_id="gateway_post")
 def gateway(call: Params, db: DbSession, _caller: Principal = Depends(PUBLIC)) -> Response:
     try:
         reply = service.handle(db, call.params, problem=call.problem)

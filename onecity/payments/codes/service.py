@@ -294,7 +294,7 @@ def consume_payment_code(session: Session, *, code: str, merchant_id: str) -> Co
             .where(PaycodeDevice.number == parts[0])
         ).first()
         if found is not None:
-            device, limit = found.tuple()
+            device, limit = found
     if parts is None or device is None or device.revoked_at is not None:
         _record_wrong_guess(session, merchant_id)
         raise InvalidPaymentCode()

@@ -202,7 +202,7 @@ def authenticate_signed_request(
     ).one_or_none()
     if found is None:
         raise AppIdUnknown()
-    key, org = found.tuple()
+    key, org = found
     if key.status != "active":
         raise ApiKeyRevoked()
     now = clock.now()

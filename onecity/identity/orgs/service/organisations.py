@@ -141,7 +141,7 @@ def org_names(session: Session, org_ids: set[str] | list[str]) -> dict[str, str]
     ids = {i for i in org_ids if i}
     if not ids:
         return {}
-    return dict(session.execute(select(Org.public_id, Org.name_zh).where(Org.public_id.in_(ids))).tuples().all())
+    return dict(session.execute(select(Org.public_id, Org.name_zh).where(Org.public_id.in_(ids))).all())  # type: ignore[arg-type]
 
 
 def list_orgs(session: Session, *, kind: str | None = None, after: str | None = None,
