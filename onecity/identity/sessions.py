@@ -17,13 +17,15 @@ from typing import Literal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from onecity import clock
+from onecity import clock, outbox
 from onecity.authz import Principal
 from onecity.config import get_settings
 from onecity.errors import NotFound, Unauthenticated
 from onecity.identity.models import AuthSession, Citizen
 from onecity.identity.schemas import SessionInfo
 from onecity.ids import new_id
+
+REVOKED_TOPIC = "identity.session.revoked"
 
 SessionKind = Literal["citizen", "staff", "admin"]
 Credential = Literal["cookie", "bearer"]
@@ -125,6 +127,7 @@ def revoke_session(session: Session, *, subject_id: str, session_id: str) -> Aut
         raise NotFound(detail="no such session")
     if row.revoked_at is None:
         row.revoked_at = clock.now()
+        _revoked(session, subject_id, [row.public_id])
     return row
 
 
@@ -133,6 +136,7 @@ def revoke_token(session: Session, token: str) -> None:
     row = session.scalars(select(AuthSession).where(AuthSession.token_sha256 == token_hash(token))).one_or_none()
     if row is not None and row.revoked_at is None:
         row.revoked_at = clock.now()
+        _revoked(session, row.subject_id, [row.public_id])
 
 
 def revoke_all(session: Session, *, subject_id: str, except_session_id: str | None = None) -> int:
@@ -140,8 +144,16 @@ def revoke_all(session: Session, *, subject_id: str, except_session_id: str | No
     q = update(AuthSession).where(AuthSession.subject_id == subject_id, AuthSession.revoked_at.is_(None))
     if except_session_id is not None:
         q = q.where(AuthSession.public_id != except_session_id)
-    result = session.execute(q.values(revoked_at=clock.now()).execution_options(synchronize_session="fetch"))
-    return int(getattr(result, "rowcount", 0) or 0)
+    ended = list(session.scalars(q.values(revoked_at=clock.now()).returning(AuthSession.public_id)
+                                 .execution_options(synchronize_session="fetch")))
+    if ended:
+        _revoked(session, subject_id, ended)
+    return len(ended)
+
+
+def _revoked(session: Session, subject_id: str, session_ids: list[str]) -> None:
+    """Tell the modules that keep something per signed-in device (payment-code secrets) to drop it."""
+    outbox.emit(session, REVOKED_TOPIC, {"subject_id": subject_id, "session_ids": session_ids})
 
 
 def list_sessions(session: Session, *, subject_id: str, include_ended: bool = False) -> list[AuthSession]:

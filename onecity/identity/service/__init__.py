@@ -88,6 +88,7 @@ from onecity.identity.service.registry import (
     normalise_name,
     registry_entry_by_id_number,
 )
+from onecity.identity.sessions import REVOKED_TOPIC as SESSION_REVOKED_TOPIC
 
 __all__ = [
     # citizens
@@ -140,6 +141,7 @@ __all__ = [
     "registry_entry_by_id_number",
     # real_name_verification
     "REAL_NAME_MAX_FAILURES_PER_DAY",
+    "SESSION_REVOKED_TOPIC",
     "VERIFIED_TOPIC",
     "AlreadyVerified",
     "IdNumberInUse",
