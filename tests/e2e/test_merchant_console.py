@@ -124,7 +124,7 @@ def test_staff_refunds_part_of_an_order_and_reads_settlements_and_notifications(
         assert desk.get_by_test_id("qr-payload").inner_text().startswith("000201")
         assert desk.get_by_test_id("qr-image").evaluate("img => img.naturalWidth") > 0
         shot(desk, "merchant-console-qr")
-        desk.get_by_test_id("nav-gateway").click()  # the open-API apps are one click from every console page
+        desk.get_by_test_id("nav-trade-gateway").click()  # the open-API apps are one click from every console page
         desk.wait_for_url("**/console/gateway")
         assert all(receiver.verified)
     finally:
