@@ -194,22 +194,22 @@ def precreate(
                         timeout_minutes=timeout_minutes, body=body, channel="precreate")
 
 
-def _apply_payment(session: Session, o: TradeOrder, citizen_id: str, *, payment_code_id: str | None = None) -> None:
-    """Move the money wallet → merchant, then mark the order paid (caller holds the order's lock).
+_PAID_FIELDS = ("payment_code_id", "channel", "buyer_citizen_id", "status", "paid_at", "updated_at", "fee_rate_bp",
+                "fee")
 
-    The transfer comes first: when it fails (not enough in the wallet) nothing has changed — the ledger
-    changes nothing on error and the order is not touched yet — so no savepoint is needed even for a
-    caller that catches the error and commits."""
+
+def _apply_payment(session: Session, o: TradeOrder, citizen_id: str, *, payment_code_id: str | None = None) -> None:
+    """Mark the order paid, then move the money wallet → merchant (caller holds the order's lock).
+
+    The transfer comes last because it locks the merchant's account, which every payment to that
+    merchant needs (a HOT account): the lock is then held for the transfer's update, the event and
+    the commit, not for the order's update and the reply as well. A refused transfer puts the order
+    back as it was before raising, so even a caller that catches the error and commits keeps an
+    order that can still be paid (the ledger changes nothing on error)."""
     profile = merchant_profile(session, o.merchant_id)
     source = wallet.wallet_account_id(session, citizen_id)
-    try:
-        ledger.transfer(session, transfer_id=payment_transfer_id(o.trade_no), debit=source,
-                        credit=profile.ledger_account_id, amount=o.amount, code="trade.pay", currency=o.currency,
-                        ref=o.trade_no)
-    except DomainError as exc:
-        if exc.code == "insufficient_funds":
-            raise BuyerBalanceInsufficient() from exc
-        raise
+    merchant_name(session, o.merchant_id)  # the reply's merchant name, read before the lock (cached)
+    before = {f: getattr(o, f) for f in _PAID_FIELDS}
     now = clock.now()
     if payment_code_id is not None:
         o.payment_code_id = payment_code_id
@@ -220,6 +220,18 @@ def _apply_payment(session: Session, o: TradeOrder, citizen_id: str, *, payment_
     o.updated_at = now
     o.fee_rate_bp = profile.fee_rate_bp
     o.fee = fee_for(o.amount, o.fee_rate_bp)
+    session.flush()
+    try:
+        ledger.transfer(session, transfer_id=payment_transfer_id(o.trade_no), debit=source,
+                        credit=profile.ledger_account_id, amount=o.amount, code="trade.pay", currency=o.currency,
+                        ref=o.trade_no)
+    except DomainError as exc:
+        for f, v in before.items():
+            setattr(o, f, v)
+        session.flush()
+        if exc.code == "insufficient_funds":
+            raise BuyerBalanceInsufficient() from exc
+        raise
     outbox.emit(session, "trade.paid", _event(o, paid_at=now.isoformat(), channel=o.channel))
 
 
