@@ -6,7 +6,10 @@ payments from one wallet at once — the request that holds the lock cannot get 
 its response and commit, and the process stalls until something times out. So a request enters the
 app only when one of `max_concurrent_requests` places is free (the others wait in the event loop,
 costing no thread and no database connection), and the thread pool is kept larger than that, so a
-request that is inside always finds a thread for its next step.
+request that is inside always finds a thread for its next step. A request that has waited
+`request_queue_timeout_seconds` for a place is answered 503 `server_busy` with `Retry-After`, so an
+overloaded process sheds load instead of queueing without end (never stored as an idempotent reply:
+a retry with the same key runs).
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from onecity.config import get_settings
+from onecity.errors import problem
+from onecity.i18n import negotiate
 
 SPARE_THREADS = 16
 
@@ -24,7 +30,9 @@ SPARE_THREADS = 16
 class ConcurrencyLimitMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.limit = get_settings().max_concurrent_requests
+        settings = get_settings()
+        self.limit = settings.max_concurrent_requests
+        self.queue_timeout = settings.request_queue_timeout_seconds
         self._places: Any = None
 
     def _semaphore(self) -> Any:
@@ -38,5 +46,17 @@ class ConcurrencyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        async with self._semaphore():
+        places = self._semaphore()
+        with anyio.move_on_after(self.queue_timeout) as waiting:
+            await places.acquire()
+        if waiting.cancelled_caught:
+            request = Request(scope)
+            busy = problem(request, status=503, code="server_busy",
+                           title="服务繁忙，请稍后重试" if negotiate(request) != "en" else "The server is busy; retry shortly",
+                           headers={"Retry-After": "1"})
+            await busy(scope, receive, send)
+            return
+        try:
             await self.app(scope, receive, send)
+        finally:
+            places.release()

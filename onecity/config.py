@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     # Requests inside the app at once per process (see onecity/concurrency.py); keep it at or below
     # db_pool_size + db_max_overflow so that none of them waits for a connection while holding locks.
     max_concurrent_requests: int = 24
+    request_queue_timeout_seconds: float = 10.0
     host: str = "127.0.0.1"
     port: int = 8000
     # Directory holding the key ring (field-encryption key, blind-index key, platform signing key).
