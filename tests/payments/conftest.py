@@ -30,7 +30,8 @@ class ServerProcess:
     def start(self) -> None:
         self.starts += 1
         log = open(self.log_dir / f"server-{self.starts}.log", "wb")  # noqa: SIM115 - kept for the process's life
-        env = dict(os.environ, ONECITY_LOG_LEVEL="WARNING")
+        # The tests fire 200 requests at once: let them queue for a place rather than be shed as busy.
+        env = dict(os.environ, ONECITY_LOG_LEVEL="WARNING", ONECITY_REQUEST_QUEUE_TIMEOUT_SECONDS="120")
         self.proc = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
             [str(Path(sys.executable).parent / "onecity"), "serve", "--port", str(self.port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
