@@ -43,8 +43,6 @@ os.environ.update(
     ONECITY_INDEX_KEY=base64.b64encode(os.urandom(32)).decode(),
     ONECITY_KEY_DIR=str(TMP / "keys"),
     ONECITY_LOG_LEVEL="ERROR",
-    ONECITY_DB_POOL_SIZE="12",
-    ONECITY_DB_MAX_OVERFLOW="4",
     ONECITY_REQUEST_QUEUE_TIMEOUT_SECONDS="60",
 )
 
