@@ -3,9 +3,11 @@ loop, and one that waits too long is told 503 server_busy instead of queueing wi
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Awaitable, Callable
+
 import anyio
 import httpx
-import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -25,8 +27,34 @@ def _app(release: anyio.Event, inside: list[int]) -> ConcurrencyLimitMiddleware:
     return limited
 
 
-@pytest.mark.anyio
-async def test_requests_beyond_the_limit_wait_and_then_are_told_the_server_is_busy() -> None:
+def run_in_own_loop(fn: Callable[[], Awaitable[None]]) -> None:
+    """Run an async test on an event loop of its own thread (the browser tests keep one running in
+    the main thread for the whole session)."""
+    failure: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            anyio.run(fn)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            failure.append(exc)
+
+    t = threading.Thread(target=main)
+    t.start()
+    t.join(timeout=60)
+    assert not t.is_alive(), "the async test did not finish in 60 s"
+    if failure:
+        raise failure[0]
+
+
+def test_requests_beyond_the_limit_wait_and_then_are_told_the_server_is_busy() -> None:
+    run_in_own_loop(_beyond_the_limit)
+
+
+def test_the_thread_pool_keeps_spare_threads_beyond_the_limit() -> None:
+    run_in_own_loop(_spare_threads)
+
+
+async def _beyond_the_limit() -> None:
     release, inside = anyio.Event(), []
     app = _app(release, inside)
     results: dict[str, httpx.Response] = {}
@@ -53,16 +81,10 @@ async def test_requests_beyond_the_limit_wait_and_then_are_told_the_server_is_bu
     assert fourth.status_code == 200 and len(inside) == 3
 
 
-@pytest.mark.anyio
-async def test_the_thread_pool_keeps_spare_threads_beyond_the_limit() -> None:
+async def _spare_threads() -> None:
     release, inside = anyio.Event(), []
     app = _app(release, inside)
     release.set()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         assert (await client.get("/slow")).status_code == 200
     assert anyio.to_thread.current_default_thread_limiter().total_tokens >= 2 + SPARE_THREADS
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
