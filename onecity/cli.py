@@ -17,7 +17,8 @@ app.add_typer(keys_app, name="keys")
 
 
 def _register_module_commands() -> None:
-    """Module command groups (e.g. `onecity audit verify`) live beside their modules."""
+    """Module command groups (e.g. `onecity audit verify`) live beside their modules. A module's
+    `keys_cli` Typer adds its commands to `onecity keys` (e.g. `onecity keys issuer-create`)."""
     import importlib
     import pkgutil
 
@@ -29,6 +30,9 @@ def _register_module_commands() -> None:
             group = getattr(module, "cli", None)
             if isinstance(group, typer.Typer):
                 app.add_typer(group, name=getattr(module, "NAME", info.name.split(".")[1]))
+            key_commands = getattr(module, "keys_cli", None)
+            if isinstance(key_commands, typer.Typer):
+                keys_app.registered_commands.extend(key_commands.registered_commands)
 
 
 @app.command()
