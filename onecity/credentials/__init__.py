@@ -6,7 +6,8 @@ purpose views, the "OC1:" Base45 QR text), `presentation` (the holder-bound, rot
 and its offline verifier), `sdjwt` (SD-JWT VC with selective disclosure and key binding),
 `status_list` (IETF Token Status List), `jose` (compact JWS/JWK under those two), `types/`
 (certificate types as data), `trust` (trust lists and the verifier's trust store), `service` (issuers,
-their keys, building trust lists), `platform_key` (the platform's trust-list signing key), `commands`
+their keys, building trust lists; issuing, suspending, revoking and re-issuing certificates, publishing
+status lists), `api` (the issuer routes, public status lists and trust list), `platform_key` (the platform's trust-list signing key), `commands`
 (`onecity keys issuer-create|issuer-rotate|trust-list`).
 
 Glossary: 电子证照 electronic certificate (credential) · 证照类型 certificate type · 签发 issue ·

@@ -1,11 +1,11 @@
-"""Tables owned by credentials: issuers and their signing keys. Other modules call
-`onecity.credentials.service`."""
+"""Tables owned by credentials: issuers and their signing keys, issued certificates and their status
+lists. Other modules call `onecity.credentials.service`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onecity.db import Base, UTCDateTime
@@ -52,3 +52,51 @@ class IssuerKey(Base):
     not_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CredentialStatusList(Base):
+    """An issuer's IETF Token Status List (状态列表): `size` entries of `bits` bits. The status of each
+    entry is that of the credential holding its index (`Credential.status_idx`); the list is built
+    from them when published, so it never drifts from the credentials."""
+
+    __tablename__ = "credential_status_list"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("credential_issuer.id"), unique=True)
+    uri: Mapped[str] = mapped_column(String(200), unique=True)
+    bits: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Credential(Base):
+    """One issued certificate (电子证照). Its claims are AES-GCM encrypted at rest, bound to the purpose
+    `credentials.claims.<public_id>`; `holder_citizen_id` and the holder key are set once a citizen
+    claims it. `status` valid | suspended | revoked; its entry `status_idx` of its issuer's status list
+    (allocated at random, unique per list) says the same to verifiers. A re-issued certificate is
+    revoked and points at its replacement (`replaced_by`)."""
+
+    __tablename__ = "credential"
+    __table_args__ = (
+        UniqueConstraint("status_list_id", "status_idx", name="uq_credential_status_entry"),
+        Index("ix_credential_issuer", "issuer_id", "id"),
+        Index("ix_credential_holder", "holder_citizen_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("credential_issuer.id"))
+    type_id: Mapped[str] = mapped_column(String(40))
+    holder_citizen_id: Mapped[str | None] = mapped_column(String(40))
+    claims_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    holder_alg: Mapped[str | None] = mapped_column(String(8))
+    holder_public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))  # valid | suspended | revoked
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("credential_status_list.id"))
+    status_idx: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(40))
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replaced_by: Mapped[str | None] = mapped_column(String(40))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -68,3 +69,38 @@ class TrustList(_Out):
     issuers: tuple[TrustedIssuer, ...]
     recognised: tuple[TrustList, ...] = ()
     dropped: tuple[str, ...] = Field(default=())
+
+
+class CredentialOut(_Out):
+    """An issued certificate as its issuer (or holder) sees it. `claims` is given for a single
+    certificate, left out (None) in lists."""
+
+    credential_id: str
+    issuer_id: str
+    type_id: str
+    holder_citizen_id: str | None
+    status: str  # valid | suspended | revoked
+    status_uri: str
+    status_idx: int
+    valid_from: datetime
+    valid_until: datetime | None
+    issued_at: datetime
+    replaced_by: str | None
+    claims: dict[str, Any] | None = None
+
+
+class CredentialIssue(BaseModel):
+    """POST /v1/issuer/credentials: a certificate of `type_id` with its claims by field name, for a
+    citizen (`cit_…`) or unclaimed (the citizen claims it later)."""
+
+    model_config = ConfigDict(extra="forbid")
+    type_id: str = Field(min_length=1, max_length=40)
+    claims: dict[str, Any]
+    citizen_id: str | None = Field(default=None, max_length=40)
+
+
+class CredentialReissue(BaseModel):
+    """POST /v1/issuer/credentials/{id}/reissue: new claims, or none to re-issue the same ones."""
+
+    model_config = ConfigDict(extra="forbid")
+    claims: dict[str, Any] | None = None

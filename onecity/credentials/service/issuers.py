@@ -31,7 +31,7 @@ from onecity import clock
 from onecity.audit import service as audit
 from onecity.authz import Principal
 from onecity.config import get_settings
-from onecity.credentials import algorithms, platform_key
+from onecity.credentials import algorithms, cwt, jose, platform_key
 from onecity.credentials.models import Issuer, IssuerKey
 from onecity.credentials.schemas import IssuerKeyOut, IssuerOut, TrustedIssuer, TrustedKey, TrustList
 from onecity.credentials.trust import TrustStore, in_scope, is_region, region_prefix, sign_trust_list
@@ -269,6 +269,17 @@ class Signer:
 
     def sign(self, message: bytes) -> bytes:
         return algorithms.sign(self.alg, self._private, message, public=self.public_key)
+
+    def sign_certificate(self, cert: cwt.Certificate) -> bytes:
+        return cwt.sign_certificate(cert, alg=self.alg, private=self._private, kid=self.kid, public=self.public_key)
+
+    def sign_view(self, full: bytes, *, view: str, fields: Sequence[int]) -> bytes:
+        return cwt.sign_view(full, view=view, fields=fields, alg=self.alg, private=self._private, kid=self.kid,
+                             public=self.public_key)
+
+    def jose_key(self) -> jose.SigningKey:
+        """The key as a JOSE signing key (EdDSA only: SM2 has no JOSE registration; raises JoseError)."""
+        return jose.signing_key(self.alg, self._private)
 
 
 def signer(session: Session, *, issuer_id: str, kid: str | None = None) -> Signer:
