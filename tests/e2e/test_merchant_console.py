@@ -122,7 +122,9 @@ def test_staff_refunds_part_of_an_order_and_reads_settlements_and_notifications(
 
         desk.get_by_test_id("nav-trade-qr").click()
         assert desk.get_by_test_id("qr-payload").inner_text().startswith("000201")
-        assert desk.get_by_test_id("qr-image").evaluate("img => img.naturalWidth") > 0
+        # The PNG is a request of its own: wait for it to load rather than read it mid-flight.
+        desk.wait_for_function("() => { const i = document.querySelector('[data-testid=qr-image]');"
+                               " return i && i.complete && i.naturalWidth > 0; }", timeout=15000)
         shot(desk, "merchant-console-qr")
         desk.get_by_test_id("nav-trade-gateway").click()  # the open-API apps are one click from every console page
         desk.wait_for_url("**/console/gateway")
