@@ -260,9 +260,10 @@ def _record_wrong_guess(session: Session, merchant_id: str) -> None:
         session.info["paycodes.listening"] = True
 
 
-def wrong_guesses(session: Session, merchant_id: str) -> float:
+def wrong_guesses(session: Session, merchant_id: str) -> int:
     """Wrong codes from `merchant_id` in the sliding window ending now: the current fixed window plus
-    the previous one weighted by the part of it still inside the sliding window."""
+    the previous one weighted by the part of it still inside the sliding window (rounded down, in
+    integers: floor(x) >= GUESS_LIMIT exactly when x >= GUESS_LIMIT)."""
     now = clock.now()
     start = _window_start(now)
     rows = session.execute(
@@ -273,7 +274,7 @@ def wrong_guesses(session: Session, merchant_id: str) -> float:
     ).all()
     current = sum(f for ws, f in rows if clock.aware(ws) == start)
     previous = sum(f for ws, f in rows if clock.aware(ws) == start - GUESS_WINDOW)
-    return previous * (1.0 - (now - start) / GUESS_WINDOW) + current
+    return previous * (GUESS_WINDOW - (now - start)) // GUESS_WINDOW + current
 
 
 def consume_payment_code(session: Session, *, code: str, merchant_id: str) -> CodeHolder:
