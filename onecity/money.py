@@ -53,3 +53,8 @@ class Money:
     def _same(self, other: Money) -> None:
         if other.currency != self.currency:
             raise InvalidAmount(detail="currencies differ")
+
+
+def yuan(fen: int) -> str:
+    """1234 fen as "12.34": the one way pages, files, notifications and messages show an amount."""
+    return Money(fen).format()

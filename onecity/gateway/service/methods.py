@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from onecity import clock
 from onecity.gateway.models import GatewayApp
 from onecity.gateway.service.replies import SUCCESS, WAITING, business, invalid_parameter
-from onecity.money import InvalidAmount, Money
+from onecity.money import InvalidAmount, Money, yuan
 from onecity.payments.trade import service as trade
 from onecity.payments.trade.schemas import OrderOut
 
@@ -93,10 +93,6 @@ def fen(biz: dict[str, Any], name: str) -> int:
     if not 1 <= amount <= MAX_AMOUNT:
         raise invalid_parameter(f"{name} 取值范围为 [0.01, 100000000]")
     return amount
-
-
-def yuan(fen_amount: int) -> str:
-    return Money(fen_amount).format()
 
 
 def beijing(dt: datetime | None) -> str | None:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from onecity import clock
+from onecity import clock, money
 from onecity.authz import Principal, allow_page
 from onecity.deps import DbSession
 from onecity.errors import DomainError
@@ -39,7 +39,7 @@ _JS_MESSAGES = (
 
 
 def yuan(fen: int | None) -> str:
-    return "" if fen is None else Money(fen).format()
+    return "" if fen is None else money.yuan(fen)
 
 
 def _fail(db: Session, request: Request, exc: DomainError) -> str:

@@ -34,6 +34,7 @@ import re
 from dataclasses import dataclass
 
 from onecity.errors import DomainError
+from onecity.money import yuan
 
 GUID = "cn.onecity"
 MERCHANT_TEMPLATE_ID = "26"
@@ -87,11 +88,6 @@ def _tlv(tag: str, value: str) -> str:
     return f"{tag}{len(value):02d}{value}"
 
 
-def _format_amount(amount_fen: int) -> str:
-    yuan, fen = divmod(amount_fen, 100)
-    return f"{yuan}.{fen:02d}"
-
-
 _AMOUNT_RE = re.compile(r"^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$")
 
 
@@ -132,7 +128,7 @@ def encode_merchant_qr(
         _tlv("53", currency),
     ]
     if amount_fen is not None:
-        parts.append(_tlv("54", _format_amount(amount_fen)))
+        parts.append(_tlv("54", yuan(amount_fen)))
     parts += [
         _tlv("58", country),
         _tlv("59", merchant_name.strip()[:25] or "-"),

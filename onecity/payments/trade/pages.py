@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from onecity import money
 from onecity.authz import Principal
 from onecity.clock import CITY_TZ
 from onecity.deps import DbSession
@@ -40,7 +41,7 @@ _NOTICES = {"refunded": "trade.notice.refunded", "resent": "trade.notice.resent"
 
 
 def yuan(fen: int | None) -> str:
-    return Money(fen or 0).format()
+    return money.yuan(fen or 0)
 
 
 def local(dt: datetime | None) -> str:

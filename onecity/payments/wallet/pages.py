@@ -24,7 +24,7 @@ from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
 from onecity.identity.web_session import csrf_ok, csrf_token
-from onecity.money import Money
+from onecity.money import Money, yuan
 from onecity.payments.bank import service as bank
 from onecity.payments.wallet import service
 from onecity.web.templating import render
@@ -36,10 +36,6 @@ HOME = "/app/wallet"
 TOP_UP = "/app/wallet/top-up"
 WITHDRAW = "/app/wallet/withdraw"
 _NOTICES = {"top_up", "withdrawal"}
-
-
-def yuan(fen: int) -> str:
-    return Money(fen).format()
 
 
 def local(dt: datetime | None) -> str:

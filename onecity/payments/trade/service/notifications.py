@@ -36,7 +36,7 @@ from onecity.crypto import rsa2
 from onecity.db import is_postgres, transaction
 from onecity.errors import InvalidInput, NotFound
 from onecity.ids import new_id
-from onecity.money import Money
+from onecity.money import yuan
 from onecity.outbox import Event
 from onecity.payments.trade.models import (
     TradeMerchant,
@@ -65,10 +65,6 @@ class NotificationNotFound(NotFound):
     message_en = "No such notification"
 
 
-def _yuan(fen: int) -> str:
-    return Money(fen).format()
-
-
 def _local(dt: datetime | None) -> str:
     return dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M:%S") if dt else ""
 
@@ -84,7 +80,7 @@ def build_params(o: TradeOrder, payload: dict[str, Any]) -> dict[str, str]:
         "trade_no": o.trade_no,
         "out_trade_no": o.out_trade_no,
         "trade_status": payload.get("status") or o.status,
-        "total_amount": _yuan(o.amount),
+        "total_amount": yuan(o.amount),
         "subject": o.subject,
         "body": o.body,
         "seller_id": o.merchant_id,
@@ -92,10 +88,10 @@ def build_params(o: TradeOrder, payload: dict[str, Any]) -> dict[str, str]:
         "gmt_create": _local(o.created_at),
     }
     if o.paid_at is not None:
-        params.update(receipt_amount=_yuan(o.amount), buyer_pay_amount=_yuan(o.amount),
-                      invoice_amount=_yuan(o.amount), gmt_payment=_local(o.paid_at))
+        params.update(receipt_amount=yuan(o.amount), buyer_pay_amount=yuan(o.amount),
+                      invoice_amount=yuan(o.amount), gmt_payment=_local(o.paid_at))
     if "refund_id" in payload:
-        params.update(refund_fee=_yuan(int(payload.get("refunded_amount") or 0)),
+        params.update(refund_fee=yuan(int(payload.get("refunded_amount") or 0)),
                       out_biz_no=payload.get("out_request_no"),
                       gmt_refund=_local(datetime.fromisoformat(payload["gmt_refund"]))
                       if payload.get("gmt_refund") else _local(clock.now()))

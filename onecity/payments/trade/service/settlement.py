@@ -47,7 +47,7 @@ from onecity.db import is_postgres
 from onecity.errors import InvalidInput
 from onecity.ids import new_id
 from onecity.ledger import service as ledger
-from onecity.money import Money
+from onecity.money import yuan
 from onecity.payments.bank import service as bank
 from onecity.payments.trade.models import TradeMerchant, TradeOrder, TradeRefund, TradeSettlement
 from onecity.payments.trade.schemas import SettlementOut
@@ -209,10 +209,6 @@ def list_settlements(session: Session, *, merchant_id: str, limit: int = 60) -> 
     return [_out(r) for r in rows]
 
 
-def _yuan(fen: int) -> str:
-    return Money(fen).format()
-
-
 def _local(dt: datetime) -> str:
     return dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -229,8 +225,8 @@ def reconciliation_csv(session: Session, *, merchant_id: str, day: date) -> str:
             TradeOrder.merchant_id == merchant_id, TradeOrder.paid_at >= start, TradeOrder.paid_at < end)
             .order_by(TradeOrder.paid_at, TradeOrder.id)):
         assert o.paid_at is not None
-        w.writerow(("payment", _local(o.paid_at), o.trade_no, o.out_trade_no, "", o.subject, _yuan(o.amount),
-                    _yuan(o.fee), _yuan(o.amount - o.fee)))
+        w.writerow(("payment", _local(o.paid_at), o.trade_no, o.out_trade_no, "", o.subject, yuan(o.amount),
+                    yuan(o.fee), yuan(o.amount - o.fee)))
         total_amount += o.amount
         total_fee += o.fee
     refunds = session.execute(select(TradeRefund, TradeOrder.trade_no, TradeOrder.out_trade_no, TradeOrder.subject)
@@ -240,13 +236,13 @@ def reconciliation_csv(session: Session, *, merchant_id: str, day: date) -> str:
                               .order_by(TradeRefund.created_at, TradeRefund.id)).all()
     for r, trade_no, out_trade_no, subject in refunds:
         w.writerow(("refund", _local(r.created_at), trade_no, out_trade_no, r.out_request_no, subject,
-                    _yuan(-r.amount), _yuan(-r.fee_refunded), _yuan(-(r.amount - r.fee_refunded))))
+                    yuan(-r.amount), yuan(-r.fee_refunded), yuan(-(r.amount - r.fee_refunded))))
         total_amount -= r.amount
         total_fee -= r.fee_refunded
     assert total_amount == s.payments_amount - s.refunds_amount and total_fee == s.fees
-    w.writerow(("total", day.isoformat(), s.settlement_id, "", "", "", _yuan(total_amount), _yuan(total_fee),
-                _yuan(total_amount - total_fee)))
-    w.writerow(("carried_in", "", "", "", "", "", "", "", _yuan(s.carried_in)))
-    w.writerow(("payout", "", s.payout_id or "", "", "", s.status, "", "", _yuan(s.payout_amount)))
-    w.writerow(("carried_out", "", "", "", "", "", "", "", _yuan(s.carried_out)))
+    w.writerow(("total", day.isoformat(), s.settlement_id, "", "", "", yuan(total_amount), yuan(total_fee),
+                yuan(total_amount - total_fee)))
+    w.writerow(("carried_in", "", "", "", "", "", "", "", yuan(s.carried_in)))
+    w.writerow(("payout", "", s.payout_id or "", "", "", s.status, "", "", yuan(s.payout_amount)))
+    w.writerow(("carried_out", "", "", "", "", "", "", "", yuan(s.carried_out)))
     return buf.getvalue()
