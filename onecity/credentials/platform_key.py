@@ -9,13 +9,12 @@ get the public half out of band (`onecity keys trust-list` prints it) and pin it
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 from onecity.config import get_settings
 from onecity.credentials import algorithms
+from onecity.crypto import keyring
 
 KEY_FILE = "trust_list_ed25519.key"
 ALG = "EdDSA"
@@ -31,22 +30,8 @@ def _load(path: Path) -> algorithms.KeyPair:
 def _read_or_create(path: Path) -> algorithms.KeyPair:
     if path.exists():
         return _load(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pair = algorithms.generate(ALG)
-    # Written to a private temp file then linked into place: the key appears whole or not at all, and
-    # when two processes race, the first link wins and the other reads the winner's key.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".trust-list-", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(base64.b64encode(pair.private).decode())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return _load(path)
-    finally:
-        os.unlink(tmp)
-    return pair
+    keyring.write_once(path, base64.b64encode(algorithms.generate(ALG).private))
+    return _load(path)
 
 
 @lru_cache

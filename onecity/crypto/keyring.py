@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,12 +25,26 @@ def _read_or_create(path: Path, create: bool) -> bytes:
         return raw
     if not create:
         raise RuntimeError(f"key file {path} is missing; run `onecity keys init`")
+    return base64.b64decode(write_once(path, base64.b64encode(os.urandom(32))))
+
+
+def write_once(path: Path, content: bytes) -> bytes:
+    """Create a private (0600) key file holding `content` unless it exists; returns what the file
+    holds. Written to a private temp file and linked into place, so the file appears whole or not at
+    all, and when processes race the first link wins and the others get the winner's content."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = os.urandom(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(base64.b64encode(key).decode())
-    return key
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return path.read_bytes()
+    finally:
+        os.unlink(tmp)
+    return content
 
 
 def init_keys(directory: Path | None = None) -> dict[str, Path]:

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from onecity.config import get_settings
+from onecity.crypto import keyring
 from onecity.crypto.signing import BadKey
 
 KEY_FILE = "gateway_rsa2.pem"
@@ -67,22 +66,8 @@ def _private_pem(k: rsa.RSAPrivateKey) -> bytes:
 def _read_or_create(path: Path) -> rsa.RSAPrivateKey:
     if path.exists():
         return _load_private(path.read_text())
-    path.parent.mkdir(parents=True, exist_ok=True)
     k = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
-    # Write to a private temp file, then link it into place: the key file appears whole or not at
-    # all, and when two processes race the first link wins and the loser reads the winner's key.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".gateway-", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(_private_pem(k))
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return _load_private(path.read_text())
-    finally:
-        os.unlink(tmp)
-    return k
+    return _load_private(keyring.write_once(path, _private_pem(k)).decode())
 
 
 @lru_cache
