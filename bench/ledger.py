@@ -34,27 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN_URL = os.environ.get(
-    "ONECITY_TEST_PG_URL", "postgresql+psycopg://onecity:onecity@127.0.0.1:5432/postgres")
+from pgserver import PG_ADMIN_URL, admin, ensure_postgres, url_of  # noqa: E402
+
 FUNDS = 10**9  # fen per wallet: no client ever runs a wallet dry during a run
-
-
-def ensure_postgres() -> None:
-    if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"], check=False).returncode != 0:
-        subprocess.run(["bash", str(ROOT / "scripts" / "ensure-postgres.sh")], check=True)
-
-
-def admin(sql: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as c:
-        c.execute(text(sql))
-    engine.dispose()
-
-
-def url_of(dbname: str) -> str:
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + dbname
 
 
 def pg_env() -> dict[str, str]:

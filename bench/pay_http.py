@@ -33,9 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN = os.environ.get("ONECITY_TEST_PG_URL", "postgresql+psycopg://onecity:onecity@127.0.0.1:5432/postgres")
+from pgserver import admin, ensure_postgres, url_of  # noqa: E402
+
 DBNAME = f"onecity_bench_pay_{os.getpid()}"
-URL = PG_ADMIN.rsplit("/", 1)[0] + "/" + DBNAME
+URL = url_of(DBNAME)
 TMP = Path(tempfile.mkdtemp(prefix="onecity-bench-"))
 os.environ.update(
     ONECITY_DATABASE_URL=URL,
@@ -62,26 +63,12 @@ class Device:
     secret: bytes
 
 
-def ensure_postgres() -> None:
-    subprocess.run([str(ROOT / "scripts" / "ensure-postgres.sh")], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
-
-
 def create_database() -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{DBNAME}"'))
-    admin.dispose()
+    admin(f'CREATE DATABASE "{DBNAME}"')
 
 
 def drop_database() -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{DBNAME}" WITH (FORCE)'))
-    admin.dispose()
+    admin(f'DROP DATABASE IF EXISTS "{DBNAME}" WITH (FORCE)')
 
 
 def seed(merchants: int, citizens: int, devices: int) -> tuple[list[Merchant], list[Device]]:
