@@ -43,7 +43,7 @@ import base64
 import hashlib
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -289,21 +289,7 @@ def sign_view(
     if missing:
         raise ValueError(f"the certificate has no fields {missing}")
     subset = {k: cert.claims[k] for k in wanted}
-    view_cert = Certificate(
-        issuer=cert.issuer,
-        type_id=cert.type_id,
-        claims=subset,
-        holder_alg=cert.holder_alg,
-        holder_public=cert.holder_public,
-        issued_at=cert.issued_at,
-        expires_at=cert.expires_at,
-        not_before=cert.not_before,
-        status_uri=cert.status_uri,
-        status_idx=cert.status_idx,
-        cti=cert.cti,
-        view=view,
-        full_hash=certificate_hash(full)[:FULL_HASH_BYTES],
-    )
+    view_cert = replace(cert, claims=subset, view=view, full_hash=certificate_hash(full)[:FULL_HASH_BYTES])
     return sign_certificate(view_cert, alg=alg, private=private, kid=kid, public=public)
 
 
