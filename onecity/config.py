@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # Trade: a new merchant's fee rate in basis points (38 = 0.38 %); each merchant's can be changed.
     trade_fee_rate_bp: int = 38
+    # Medical insurance, treat first pay later: days from settlement until the self-pay is collected.
+    paylater_due_days: int = 15
 
 
 @lru_cache

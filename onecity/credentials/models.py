@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onecity.db import Base, UTCDateTime
@@ -100,3 +100,106 @@ class Credential(Base):
     issued_by: Mapped[str] = mapped_column(String(40))
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replaced_by: Mapped[str | None] = mapped_column(String(40))
+    holder_id_index: Mapped[str | None] = mapped_column(String(64), index=True)  # blind index of the holder's ID
+    # number (identity.id_number_index) for an unclaimed certificate: who may claim it
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the holder key was bound
+    status_reason: Mapped[str | None] = mapped_column(String(200))  # why it was last suspended, revoked, re-issued
+
+
+class CredentialClaim(Base):
+    """One claim of a certificate into a citizen's wallet (领取), OpenID4VCI-style: a pre-authorised
+    code (only its SHA-256 is kept) created after the citizen's face verification `face_grant_id`,
+    single use and short-lived; exchanged once for an access token (SHA-256 kept), itself single use:
+    `claimed_at` when the credential endpoint bound the holder key to the certificate."""
+
+    __tablename__ = "credential_claim"
+    __table_args__ = (Index("ix_credential_claim_credential", "credential_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credential.id"))
+    citizen_id: Mapped[str] = mapped_column(String(40))
+    face_grant_id: Mapped[str] = mapped_column(String(40))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    code_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CredentialImport(Base):
+    """One CSV upload of certificates by an issuer (批量签发). `file_sha256` makes an upload idempotent:
+    the same file uploaded again returns this record and issues nothing. `report` is the JSON of the
+    outcome: rejected rows with their line numbers and reasons, accepted rows with their certificates."""
+
+    __tablename__ = "credential_import"
+    __table_args__ = (UniqueConstraint("issuer_id", "file_sha256", name="uq_credential_import_file"),
+                      Index("ix_credential_import_issuer", "issuer_id", "id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("credential_issuer.id"))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    rows_total: Mapped[int] = mapped_column(Integer)
+    rows_accepted: Mapped[int] = mapped_column(Integer)
+    rows_rejected: Mapped[int] = mapped_column(Integer)
+    report: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(40))
+
+
+class CredentialConsent(Base):
+    """A citizen's consent (授权) for an organisation to read their certificates of `type_ids`
+    (comma-separated) online for one `purpose`, until `expires_at` or until withdrawn."""
+
+    __tablename__ = "credential_consent"
+    __table_args__ = (Index("ix_credential_consent_citizen", "citizen_id", "org_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    citizen_id: Mapped[str] = mapped_column(String(40))
+    org_id: Mapped[str] = mapped_column(String(40))
+    purpose: Mapped[str] = mapped_column(String(64))
+    type_ids: Mapped[str] = mapped_column(String(600))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CredentialAccess(Base):
+    """One online read or verification of a citizen's certificate (访问记录), as the citizen sees it:
+    who (`org_id`, or None for an anonymous verifier), the channel (read | verification), the
+    purpose, which fields were seen (comma-separated names) and the verdict."""
+
+    __tablename__ = "credential_access"
+    __table_args__ = (Index("ix_credential_access_citizen", "citizen_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    citizen_id: Mapped[str] = mapped_column(String(40))
+    credential_id: Mapped[str] = mapped_column(String(40))
+    type_id: Mapped[str] = mapped_column(String(40))
+    org_id: Mapped[str | None] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[str | None] = mapped_column(String(64))
+    fields: Mapped[str] = mapped_column(String(1000))
+    verdict: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RecognisedTrustList(Base):
+    """Another region's platform-signed trust list this platform recognises (互认), imported with the
+    platform key that signed it; the latest per scope is embedded in this platform's own list."""
+
+    __tablename__ = "credential_recognised_list"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(6), unique=True)
+    platform_public: Mapped[bytes] = mapped_column(LargeBinary)
+    text: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    imported_by: Mapped[str] = mapped_column(String(40))

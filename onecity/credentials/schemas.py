@@ -87,6 +87,7 @@ class CredentialOut(_Out):
     issued_at: datetime
     replaced_by: str | None
     claims: dict[str, Any] | None = None
+    status_reason: str | None = None  # why it was last suspended, revoked or re-issued
 
 
 class CredentialIssue(BaseModel):
@@ -97,6 +98,7 @@ class CredentialIssue(BaseModel):
     type_id: str = Field(min_length=1, max_length=40)
     claims: dict[str, Any]
     citizen_id: str | None = Field(default=None, max_length=40)
+    holder_id_number: str | None = Field(default=None, max_length=18)  # who may claim an unclaimed one
 
 
 class CredentialReissue(BaseModel):
@@ -104,3 +106,118 @@ class CredentialReissue(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     claims: dict[str, Any] | None = None
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class ImportRow(_Out):
+    """One data row of a CSV import: its line number in the file (the header is line 1) and either
+    the certificate issued for it or why it was rejected."""
+
+    line: int
+    credential_id: str | None = None
+    reasons: tuple[str, ...] = ()
+
+
+class ImportOut(_Out):
+    """A CSV import's report (批量签发报告). `replayed` is True when the same file had been uploaded
+    before: the earlier report is returned and nothing is issued again."""
+
+    import_id: str
+    issuer_id: str
+    filename: str
+    file_sha256: str
+    rows_total: int
+    rows_accepted: int
+    rows_rejected: int
+    accepted: tuple[ImportRow, ...]
+    rejected: tuple[ImportRow, ...]
+    created_at: datetime
+    replayed: bool = False
+
+
+class ConsentOut(_Out):
+    """A citizen's consent (授权) for an organisation to read certificates of `type_ids` for `purpose`."""
+
+    consent_id: str
+    citizen_id: str
+    org_id: str
+    org_name: str | None = None
+    purpose: str
+    type_ids: tuple[str, ...]
+    granted_at: datetime
+    expires_at: datetime
+    withdrawn_at: datetime | None
+    active: bool
+
+
+class ConsentGrant(BaseModel):
+    """POST /v1/me/credential-consents: let `org_id` read these certificate types for `purpose`."""
+
+    model_config = ConfigDict(extra="forbid")
+    org_id: str = Field(min_length=1, max_length=40)
+    purpose: str = Field(min_length=2, max_length=64)
+    type_ids: list[str] = Field(min_length=1, max_length=12)
+    days: int = Field(default=90, ge=1, le=365)
+
+
+class AccessOut(_Out):
+    """One online read or verification of a citizen's certificate, as the citizen sees it."""
+
+    access_id: str
+    credential_id: str
+    type_id: str
+    org_id: str | None  # None: an anonymous verifier
+    org_name: str | None = None
+    channel: str  # read | verification
+    purpose: str | None
+    fields: tuple[str, ...]
+    verdict: str
+    at: datetime
+
+
+class CredentialRead(_Out):
+    """GET /v1/credentials/read: a citizen's certificate read online under their consent."""
+
+    credential_id: str
+    type_id: str
+    issuer_id: str
+    valid_until: datetime | None
+    claims: dict[str, Any]
+
+
+class StatusChange(BaseModel):
+    """The body of suspend / reinstate / revoke: an optional reason, recorded and shown to the holder."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class WalletView(_Out):
+    """A purpose view the holder can show instead of the full certificate (用途视图)."""
+
+    name: str
+    label_zh: str
+    label_en: str
+    fields: tuple[str, ...]
+
+
+class WalletItem(_Out):
+    """A certificate in the citizen's wallet (证照夹): claimed (bound to their holder key) or waiting
+    to be claimed; `status` and `status_changed_at`/`status_reason`/`replaced_by` show the issuer's
+    changes. `claims` only for a single certificate."""
+
+    credential_id: str
+    type_id: str
+    type_name_zh: str
+    type_name_en: str
+    issuer_name: str
+    status: str  # valid | suspended | revoked
+    claimed: bool
+    issued_at: datetime
+    valid_until: datetime | None
+    status_changed_at: datetime | None
+    status_reason: str | None = None
+    replaced_by: str | None
+    views: tuple[WalletView, ...]
+    claims: dict[str, Any] | None = None
+    labels: dict[str, tuple[str, str]] | None = None  # field name -> (zh, en), with claims

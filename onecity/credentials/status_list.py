@@ -10,7 +10,9 @@ Each issuer keeps one or more lists. A credential carries `status: {"status_list
   specific; 2 and 3 need bits ≥ 2.
 - JWT form: header `typ` "statuslist+jwt", claims `sub` (= the list's uri), `iat`, `exp`, `ttl`,
   `status_list` {bits, lst = base64url(zlib(bytes))}, optional `iss`.
-- CWT form: COSE_Sign1 (tag 18) with protected header {1: alg, 16: "application/statuslist+cwt"},
+- CWT form: COSE_Sign1 (tag 18) with protected header {1: alg, 16: "application/statuslist+cwt"}
+  (alg EdDSA -8, ES256 -7, or any other COSE alg through `sign_cwt_with`/`verify_cwt_with`, e.g.
+  OneCity's private-use SM2-with-SM3 id),
   kid (4) unprotected, claims {1 iss, 2 sub, 6 iat, 4 exp, 65534 ttl, 65533 {"bits", "lst" (raw zlib
   bytes)}}.
 - Indexes are allocated at random (`IndexAllocator`, `secrets`), never reused, so neighbouring
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import secrets
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -341,10 +343,28 @@ def sign_cwt(
     iss: str | None = None,
 ) -> bytes:
     """The Status List Token in CWT form: a tagged COSE_Sign1."""
-    protected = cbor2.dumps({_H_ALG: _COSE_ALG[alg_of(key)], _H_TYP: CWT_TYP})
+    return sign_cwt_with(status_list, cose_alg=_COSE_ALG[alg_of(key)], sign=lambda m: raw_sign(key, m), sub=sub,
+                         iat=iat, exp=exp, ttl=ttl, kid=kid, iss=iss)
+
+
+def sign_cwt_with(
+    status_list: StatusList,
+    *,
+    cose_alg: int,
+    sign: Callable[[bytes], bytes],
+    sub: str,
+    iat: datetime,
+    exp: datetime | None = None,
+    ttl: int | None = None,
+    kid: bytes | None = None,
+    iss: str | None = None,
+) -> bytes:
+    """The CWT form signed by any COSE algorithm: `sign(Sig_structure)` gives the signature. This is
+    how an SM2-with-SM3 issuer (no JOSE registration, so no JWT form) publishes its list."""
+    protected = cbor2.dumps({_H_ALG: cose_alg, _H_TYP: CWT_TYP})
     payload = cbor2.dumps(cwt_claims(status_list, sub=sub, iat=iat, exp=exp, ttl=ttl, iss=iss))
     unprotected = {_H_KID: kid} if kid is not None else {}
-    signature = raw_sign(key, _sig_structure(protected, payload))
+    signature = sign(_sig_structure(protected, payload))
     return cbor2.dumps(cbor2.CBORTag(_COSE_SIGN1_TAG, [protected, unprotected, payload, signature]))
 
 
@@ -400,6 +420,32 @@ def verify_cwt(
     if alg is None or not raw_verify(key, alg, _sig_structure(cwt.protected_raw, cwt.payload_raw), cwt.signature):
         raise StatusListError("bad signature on status list token")
     return _token_from_claims(cwt.claims, now=now, expected_uri=expected_uri, leeway=leeway)
+
+
+def verify_cwt_with(
+    token: bytes,
+    *,
+    check: Callable[[int, bytes, bytes], bool],
+    now: datetime,
+    expected_uri: str | None = None,
+    leeway: timedelta = timedelta(seconds=60),
+) -> StatusListToken:
+    """Verify a CWT Status List Token of any COSE algorithm: `check(cose_alg, Sig_structure,
+    signature)` says whether the signature is good (and the algorithm the expected one)."""
+    cwt = parse_cwt(token)
+    if cwt.protected.get(_H_TYP) != CWT_TYP:
+        raise StatusListError("type must be application/statuslist+cwt")
+    cose_alg = cwt.protected.get(_H_ALG)
+    if not isinstance(cose_alg, int) or isinstance(cose_alg, bool) or not check(
+            cose_alg, _sig_structure(cwt.protected_raw, cwt.payload_raw), cwt.signature):
+        raise StatusListError("bad signature on status list token")
+    return _token_from_claims(cwt.claims, now=now, expected_uri=expected_uri, leeway=leeway)
+
+
+def cwt_kid(token: bytes) -> bytes | None:
+    """The kid (unprotected header 4) of a CWT Status List Token, unverified; None when absent."""
+    kid = parse_cwt(token).unprotected.get(_H_KID)
+    return kid if isinstance(kid, bytes) else None
 
 
 def _token_from_claims(

@@ -9,8 +9,9 @@ It trusts nothing it cannot check: the trust list must verify under the pinned p
 its signature verifies under a key of the trust list. Everything then works without a network.
 
 On disk (`Verifier.from_dir`) a cache directory holds `trust-list.jwt`, `platform.pub` (the base64 of
-the 32-byte Ed25519 public key, as `onecity keys trust-list` prints it) and any `*.jwt` status-list
-tokens under `status/`; the caller refreshes the files (the lists carry their own time to live).
+the 32-byte Ed25519 public key, as `onecity keys trust-list` prints it) and any status-list tokens
+under `status/` (`*.jwt`, or `*.cwt`: the CWT form, which is how an SM2 issuer publishes its list);
+the caller refreshes the files (the lists carry their own time to live).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from onecity import clock
-from onecity.credentials import jose, presentation, sdjwt, status_list, trust
+from onecity.credentials import algorithms, jose, presentation, sdjwt, status_list, trust
 from onecity.credentials.types import load_types
 
 TRUST_LIST_FILE = "trust-list.jwt"
@@ -38,14 +39,21 @@ def field_names() -> dict[int, dict[int, str]]:
 
 
 @lru_cache
-def _labels() -> dict[int, tuple[str, str, dict[str, tuple[str, str]]]]:
-    return {t.code: (t.name.zh, t.name.en, {f.name: (f.label.zh, f.label.en) for f in t.fields})
-            for t in load_types().values()}
+def _labels() -> dict[int | str, tuple[str, str, dict[str, tuple[str, str]]]]:
+    """By type code (what a CWT carries) and by SD-JWT `vct`."""
+    out: dict[int | str, tuple[str, str, dict[str, tuple[str, str]]]] = {}
+    for t in load_types().values():
+        out[t.code] = out[t.vct] = (t.name.zh, t.name.en, {f.name: (f.label.zh, f.label.en) for f in t.fields})
+    return out
+
+
+def _label_entry(type_id: Any) -> tuple[str, str, dict[str, tuple[str, str]]] | None:
+    return _labels().get(type_id) if isinstance(type_id, int | str) and not isinstance(type_id, bool) else None
 
 
 def type_label(type_id: Any) -> tuple[str, str] | None:
-    """(zh, en) name of a certificate type by its code, or None."""
-    entry = _labels().get(type_id) if isinstance(type_id, int) else None
+    """(zh, en) name of a certificate type by its code (or its SD-JWT vct), or None."""
+    entry = _label_entry(type_id)
     return (entry[0], entry[1]) if entry else None
 
 
@@ -53,7 +61,7 @@ def labelled_claims(verdict: presentation.Verdict) -> list[tuple[str, str, str, 
     """The disclosed claims only (empty unless the verdict is ok), as (name, zh label, en label, value)."""
     if not verdict.ok:
         return []
-    entry = _labels().get(verdict.type_id) if isinstance(verdict.type_id, int) else None
+    entry = _label_entry(verdict.type_id)
     labels = entry[2] if entry else {}
     out = []
     for name, value in verdict.claims.items():
@@ -82,7 +90,7 @@ class Verifier:
     """Verifies QR presentations (and SD-JWT presentations) offline against a pinned trust list."""
 
     def __init__(self, trust_list_text: str, platform_public_key: bytes | Iterable[bytes],
-                 status_lists: Mapping[str, str] | None = None, *, now: datetime | None = None) -> None:
+                 status_lists: Mapping[str, str | bytes] | None = None, *, now: datetime | None = None) -> None:
         at = now or clock.now()
         self.trust_list = trust.verify_trust_list(trust_list_text, platform_public_key, now=at)
         self.trust = trust.TrustStore(self.trust_list)
@@ -96,17 +104,23 @@ class Verifier:
     def from_dir(cls, directory: Path | str, *, now: datetime | None = None) -> Verifier:
         d = Path(directory)
         key = parse_platform_key((d / PLATFORM_KEY_FILE).read_text())
-        lists: dict[str, str] = {}
+        lists: dict[str, str | bytes] = {}
         status_dir = d / STATUS_DIR
         if status_dir.is_dir():
             for i, f in enumerate(sorted(status_dir.glob("*.jwt"))):
                 lists[f"file:{i}:{f.name}"] = f.read_text()
+            for i, f in enumerate(sorted(status_dir.glob("*.cwt"))):
+                lists[f"file:cwt{i}:{f.name}"] = f.read_bytes()
         return cls((d / TRUST_LIST_FILE).read_text(), key, lists, now=now)
 
-    def add_status_list(self, token: str, *, uri: str | None = None, fetched_at: datetime | None = None) -> bool:
-        """Cache a JWT Status List Token signed by a trusted issuer key; False (not cached) otherwise.
-        `uri` is checked against the token's `sub` unless it starts with `file:` (read from disk)."""
+    def add_status_list(self, token: str | bytes, *, uri: str | None = None,
+                        fetched_at: datetime | None = None) -> bool:
+        """Cache a Status List Token signed by a trusted issuer key — JWT text, or CWT bytes (the form
+        an SM2 issuer publishes); False (not cached) otherwise. `uri` is checked against the token's
+        `sub` unless it starts with `file:` (read from disk)."""
         at = fetched_at or clock.now()
+        if isinstance(token, bytes):
+            return self._add_cwt_status_list(token, uri=uri, at=at)
         try:
             header, _, _, _ = jose.parse_compact(token.strip())
             signer = self.trust.lookup(header.get("kid"))  # type: ignore[arg-type]
@@ -116,6 +130,25 @@ class Verifier:
             expected = None if uri is None or uri.startswith("file:") else uri
             parsed = status_list.verify_jwt(token.strip(), key=key, now=at, expected_uri=expected)
         except (status_list.StatusListError, jose.JoseError, ValueError, TypeError, KeyError, AttributeError):
+            return False
+        self.status.put(parsed, fetched_at=at)
+        return True
+
+    def _add_cwt_status_list(self, token: bytes, *, uri: str | None, at: datetime) -> bool:
+        try:
+            kid = status_list.cwt_kid(token)
+            signer = self.trust.lookup(kid.decode("ascii", "replace")) if kid is not None else None
+            if signer is None:
+                return False
+            expected_alg = algorithms.COSE_ALGS[signer.alg]
+
+            def check(cose_alg: int, message: bytes, signature: bytes) -> bool:
+                return cose_alg == expected_alg and algorithms.verify(signer.alg, signer.public_key, message,
+                                                                      signature)
+
+            expected = None if uri is None or uri.startswith("file:") else uri
+            parsed = status_list.verify_cwt_with(token, check=check, now=at, expected_uri=expected)
+        except (status_list.StatusListError, ValueError, TypeError, KeyError, AttributeError):
             return False
         self.status.put(parsed, fetched_at=at)
         return True
@@ -137,24 +170,32 @@ class Verifier:
                                                 types=field_names())
 
     def _verify_sdjwt(self, text: str, at: datetime, aud: str | None, nonce: str | None) -> presentation.Verdict:
-        def issuer_key(iss: str, header: Mapping[str, Any]) -> Any:
-            signer = self.trust.lookup(header.get("kid"))  # type: ignore[arg-type]
-            if signer is None or signer.issuer_id != iss or not signer.covers(at):
-                return None
-            return jose.verifying_key(signer.alg, signer.public_key)
+        return verify_sdjwt(text, store=self.trust, status=self.status, at=at, aud=aud, nonce=nonce)
 
-        if aud is None or nonce is None:
-            kb_aud, kb_nonce = _kb_challenge(text)
-            aud = kb_aud if aud is None else aud
-            nonce = kb_nonce if nonce is None else nonce
-        v = sdjwt.verify(text, issuer_key=issuer_key, now=at, aud=aud, nonce=nonce, status_cache=self.status)
-        checked = v.ok and v.status is not None
-        if v.reason == "status_unknown":  # offline without a fresh list: valid, status not checked
-            v = sdjwt.verify(text, issuer_key=issuer_key, now=at, aud=aud, nonce=nonce)
-            checked = False
-        reason = v.reason if v.reason in presentation.MESSAGES else _SDJWT_REASONS.get(v.reason, "malformed")
-        return presentation.Verdict(v.ok, reason, issuer=v.issuer, type_id=v.vct,
-                                    claims=dict(v.claims) if v.ok else {}, status_checked=checked)
+
+def verify_sdjwt(text: str, *, store: trust.TrustStore, status: Any, at: datetime, aud: str | None,
+                 nonce: str | None) -> presentation.Verdict:
+    """The verdict for an SD-JWT VC presentation (with its KB-JWT) against a trust store and a status
+    cache (anything with `status_of(status_claim, now=…)`, e.g. `status_list.StatusCache`); never raises.
+    `aud`/`nonce` None accept the KB-JWT's own (offline, no challenge sent): only its age counts."""
+    def issuer_key(iss: str, header: Mapping[str, Any]) -> Any:
+        signer = store.lookup(header.get("kid"))  # type: ignore[arg-type]
+        if signer is None or signer.issuer_id != iss or not signer.covers(at):
+            return None
+        return jose.verifying_key(signer.alg, signer.public_key)
+
+    if aud is None or nonce is None:
+        kb_aud, kb_nonce = _kb_challenge(text)
+        aud = kb_aud if aud is None else aud
+        nonce = kb_nonce if nonce is None else nonce
+    v = sdjwt.verify(text, issuer_key=issuer_key, now=at, aud=aud, nonce=nonce, status_cache=status)
+    checked = v.ok and v.status is not None
+    if v.reason == "status_unknown":  # offline without a fresh list: valid, status not checked
+        v = sdjwt.verify(text, issuer_key=issuer_key, now=at, aud=aud, nonce=nonce)
+        checked = False
+    reason = v.reason if v.reason in presentation.MESSAGES else _SDJWT_REASONS.get(v.reason, "malformed")
+    return presentation.Verdict(v.ok, reason, issuer=v.issuer, type_id=v.vct,
+                                claims=dict(v.claims) if v.ok else {}, status_checked=checked)
 
 
 _SDJWT_REASONS = {"suspended": "revoked", "wrong_audience": "stale_presentation", "wrong_nonce": "stale_presentation",

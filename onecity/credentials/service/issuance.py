@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from onecity import clock, outbox
 from onecity.audit import service as audit
 from onecity.authz import Principal
-from onecity.credentials import algorithms, cwt, jose, status_list, types
+from onecity.credentials import algorithms, cwt, jose, online_cache, status_list, types
 from onecity.credentials.models import Credential, CredentialStatusList, Issuer
 from onecity.credentials.schemas import CredentialOut
 from onecity.credentials.service import issuers
@@ -83,8 +83,8 @@ class StatusListFull(Conflict):
 
 class StatusListUnsupported(Conflict):
     code = "credential_status_list_unsupported"
-    message_zh = "该签发机构的签名算法（SM2）暂不能签发状态列表"
-    message_en = "Status lists cannot be signed with this issuer's algorithm (SM2) yet"
+    message_zh = "该签发机构的签名算法（SM2）只能签发 CWT 形式的状态列表"
+    message_en = "This issuer's algorithm (SM2) signs status lists in CWT form only"
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def _out(session: Session, row: Credential, *, with_claims: bool = False) -> Cre
     return CredentialOut(credential_id=row.public_id, issuer_id=issuer.public_id, type_id=row.type_id,
                          holder_citizen_id=row.holder_citizen_id, status=row.status, status_uri=sl.uri,
                          status_idx=row.status_idx, valid_from=row.valid_from, valid_until=row.valid_until,
-                         issued_at=row.issued_at, replaced_by=row.replaced_by,
+                         issued_at=row.issued_at, replaced_by=row.replaced_by, status_reason=row.status_reason,
                          claims=_claims(row) if with_claims else None)
 
 
@@ -161,11 +161,19 @@ def _record(session: Session, row: Credential, issuer: Issuer, *, actor: Princip
 # --- issuing --------------------------------------------------------------------------------------
 
 def issue_credential(session: Session, *, issuer_id: str, type_id: str, claims: dict[str, Any],
-                     citizen_id: str | None = None, actor: Principal | str = "system") -> CredentialOut:
+                     citizen_id: str | None = None, actor: Principal | str = "system",
+                     holder_id_number: str | None = None) -> CredentialOut:
     """Issue a certificate of `type_id` (UnknownType) with `claims` by field name (ClaimsInvalid lists
-    every problem), for `citizen_id` or unclaimed."""
+    every problem), for `citizen_id` or unclaimed. `holder_id_number` (kept as a blind index) lets the
+    citizen holding that ID number claim an unclaimed certificate (`service.claims`)."""
     ctype = types.get_type(type_id)
     normalised = types.validate_claims(ctype, claims)
+    holder_index = None
+    if holder_id_number is not None:
+        number = holder_id_number.strip().upper()
+        if not types.id_number_ok(number):
+            raise types.ClaimsInvalid(detail="holder_id_number: not a valid resident ID number")
+        holder_index = identity.id_number_index(number)
     if citizen_id is not None:
         identity.get_citizen(session, citizen_id)  # CitizenNotFound
     issuer = issuers._issuer(session, issuer_id, lock=True)  # one issuance at a time per issuer: the list's entries
@@ -180,7 +188,8 @@ def issue_credential(session: Session, *, issuer_id: str, type_id: str, claims: 
     row = Credential(public_id=public_id, issuer_id=issuer.id, type_id=ctype.id, holder_citizen_id=citizen_id,
                      claims_enc=fields.encrypt(json.dumps(normalised, ensure_ascii=False), purpose=_purpose(public_id)),
                      status="valid", status_list_id=sl.id, status_idx=idx, valid_from=now,
-                     valid_until=_valid_until(ctype, normalised, now), issued_at=now, issued_by=_actor_id(actor))
+                     valid_until=_valid_until(ctype, normalised, now), issued_at=now, issued_by=_actor_id(actor),
+                     holder_id_index=holder_index)
     session.add(row)
     session.flush()
     _record(session, row, issuer, actor=actor, event="issued",
@@ -188,40 +197,49 @@ def issue_credential(session: Session, *, issuer_id: str, type_id: str, claims: 
     return _out(session, row, with_claims=True)
 
 
+def _reason(reason: str | None) -> str | None:
+    text = " ".join((reason or "").split())[:200]
+    return text or None
+
+
 def _change(session: Session, *, issuer_id: str, credential_id: str, to: str, event: str, what: str,
-            actor: Principal | str, allowed_from: tuple[str, ...]) -> CredentialOut:
+            actor: Principal | str, allowed_from: tuple[str, ...], reason: str | None = None) -> CredentialOut:
     row = _row(session, credential_id, issuer_id=issuer_id, lock=True)
     if row.status != to:
         if row.status not in allowed_from:
             raise CredentialStateConflict()
         row.status = to
         row.status_changed_at = clock.now()
+        row.status_reason = _reason(reason)
         issuer = session.get(Issuer, row.issuer_id)
         assert issuer is not None
-        _record(session, row, issuer, actor=actor, event=event, reason=f"{what} certificate {row.type_id}")
+        why = f": {row.status_reason}" if row.status_reason else ""
+        _record(session, row, issuer, actor=actor, event=event, reason=f"{what} certificate {row.type_id}{why}")
+        online_cache.mark_changed(session, status_list_uri(issuer.public_id))
     return _out(session, row)
 
 
 def suspend_credential(session: Session, *, issuer_id: str, credential_id: str,
-                       actor: Principal | str = "system") -> CredentialOut:
+                       actor: Principal | str = "system", reason: str | None = None) -> CredentialOut:
     return _change(session, issuer_id=issuer_id, credential_id=credential_id, to="suspended", event="suspended",
-                   what="暂停证照 suspend", actor=actor, allowed_from=("valid",))
+                   what="暂停证照 suspend", actor=actor, allowed_from=("valid",), reason=reason)
 
 
 def reinstate_credential(session: Session, *, issuer_id: str, credential_id: str,
-                         actor: Principal | str = "system") -> CredentialOut:
+                         actor: Principal | str = "system", reason: str | None = None) -> CredentialOut:
     return _change(session, issuer_id=issuer_id, credential_id=credential_id, to="valid", event="reinstated",
-                   what="恢复证照 reinstate", actor=actor, allowed_from=("suspended",))
+                   what="恢复证照 reinstate", actor=actor, allowed_from=("suspended",), reason=reason)
 
 
 def revoke_credential(session: Session, *, issuer_id: str, credential_id: str,
-                      actor: Principal | str = "system") -> CredentialOut:
+                      actor: Principal | str = "system", reason: str | None = None) -> CredentialOut:
     return _change(session, issuer_id=issuer_id, credential_id=credential_id, to="revoked", event="revoked",
-                   what="吊销证照 revoke", actor=actor, allowed_from=("valid", "suspended"))
+                   what="吊销证照 revoke", actor=actor, allowed_from=("valid", "suspended"), reason=reason)
 
 
 def reissue_credential(session: Session, *, issuer_id: str, credential_id: str,
-                       claims: dict[str, Any] | None = None, actor: Principal | str = "system") -> CredentialOut:
+                       claims: dict[str, Any] | None = None, actor: Principal | str = "system",
+                       reason: str | None = None) -> CredentialOut:
     """Revoke the certificate and issue its replacement (the same claims, or `claims`) to the same
     holder; the old one's `replaced_by` names the new one, which is returned."""
     old = _row(session, credential_id, issuer_id=issuer_id, lock=True)
@@ -233,10 +251,14 @@ def reissue_credential(session: Session, *, issuer_id: str, credential_id: str,
     old.status = "revoked"
     old.status_changed_at = clock.now()
     old.replaced_by = new.credential_id
+    _row(session, new.credential_id).holder_id_index = old.holder_id_index  # the same holder may claim it
+    old.status_reason = _reason(reason)
     issuer = session.get(Issuer, old.issuer_id)
     assert issuer is not None
+    why = f": {old.status_reason}" if old.status_reason else ""
     _record(session, old, issuer, actor=actor, event="reissued",
-            reason=f"补发证照 re-issue certificate {old.type_id} as {new.credential_id}")
+            reason=f"补发证照 re-issue certificate {old.type_id} as {new.credential_id}{why}")
+    online_cache.mark_changed(session, status_list_uri(issuer.public_id))
     return new
 
 
@@ -347,18 +369,27 @@ def publish_status_list(session: Session, *, issuer_id: str, form: Literal["cwt"
 
 def publish_status_list(session: Session, *, issuer_id: str, form: Literal["jwt", "cwt"] = "jwt") -> str | bytes:
     """The issuer's Status List Token signed now with its active key: JWT (compact text) or CWT
-    (COSE_Sign1 bytes), with `ttl` STATUS_TTL and `exp` a day on. SM2 issuers: StatusListUnsupported."""
+    (COSE_Sign1 bytes), with `ttl` STATUS_TTL and `exp` a day on. An SM2 issuer publishes the CWT
+    form only (SM2 has no JOSE registration): asking it for a JWT raises StatusListUnsupported."""
     lst = status_list_of(session, issuer_id=issuer_id)
     key = issuers.signer(session, issuer_id=issuer_id)
+    now = clock.now()
+    uri = status_list_uri(issuer_id)
+    ttl = int(STATUS_TTL.total_seconds())
+    if form == "cwt" and key.alg not in jose_algs():
+        return status_list.sign_cwt_with(lst, cose_alg=algorithms.COSE_ALGS[key.alg], sign=key.sign, sub=uri, iat=now,
+                                         exp=now + STATUS_EXP, ttl=ttl, kid=key.kid.encode(), iss=issuer_id)
     try:
         jkey = key.jose_key()
     except jose.JoseError as exc:
         raise StatusListUnsupported() from exc
-    now = clock.now()
-    uri = status_list_uri(issuer_id)
-    ttl = int(STATUS_TTL.total_seconds())
     if form == "cwt":
         return status_list.sign_cwt(lst, key=jkey, sub=uri, iat=now, exp=now + STATUS_EXP, ttl=ttl,
                                     kid=key.kid.encode(), iss=issuer_id)
     return status_list.sign_jwt(lst, key=jkey, sub=uri, iat=now, exp=now + STATUS_EXP, ttl=ttl, kid=key.kid,
                                 iss=issuer_id)
+
+
+def jose_algs() -> tuple[str, ...]:
+    """The issuer algorithms that also sign JOSE (JWT status lists, SD-JWT VCs): EdDSA, not SM2."""
+    return ("EdDSA",)

@@ -31,8 +31,8 @@ from onecity import clock
 from onecity.audit import service as audit
 from onecity.authz import Principal
 from onecity.config import get_settings
-from onecity.credentials import algorithms, cwt, jose, platform_key
-from onecity.credentials.models import Issuer, IssuerKey
+from onecity.credentials import algorithms, cwt, jose, online_cache, platform_key
+from onecity.credentials.models import Issuer, IssuerKey, RecognisedTrustList
 from onecity.credentials.schemas import IssuerKeyOut, IssuerOut, TrustedIssuer, TrustedKey, TrustList
 from onecity.credentials.trust import TrustStore, in_scope, is_region, region_prefix, sign_trust_list
 from onecity.credentials.trust import verify_trust_list as _verify_trust_list
@@ -177,6 +177,7 @@ def register_issuer(session: Session, *, org_id: str, name: str, region: str, al
     session.add(issuer)
     session.flush()
     key = _new_key(session, issuer, alg, now)
+    online_cache.mark_changed(session, online_cache.TRUST)
     audit.record(session, actor=actor, action="credential_issuer.register", subject_citizen_id=None,
                  resource=f"credential_issuer/{issuer.public_id}", on_behalf_of=org.public_id,
                  reason=f"登记证照签发机构 register certificate issuer “{name}” ({region}), key {alg} {key.kid}")
@@ -218,6 +219,7 @@ def rotate_key(session: Session, *, issuer_id: str, alg: str | None = None, comp
         _end(old, "revoked" if compromised else "retired", now)
     issuer.alg = alg or issuer.alg
     key = _new_key(session, issuer, issuer.alg, now)
+    online_cache.mark_changed(session, online_cache.TRUST)
     what = "吊销并更换 revoke and replace" if compromised else "轮换 rotate"
     audit.record(session, actor=actor, action="credential_issuer.rotate_key", subject_citizen_id=None,
                  resource=f"credential_issuer/{issuer.public_id}", on_behalf_of=issuer.org_id,
@@ -236,6 +238,7 @@ def revoke_key(session: Session, *, issuer_id: str, kid: str, actor: Principal |
         raise IssuerKeyActive()
     if key.status != "revoked":
         _end(key, "revoked", clock.now())
+        online_cache.mark_changed(session, online_cache.TRUST)
         audit.record(session, actor=actor, action="credential_issuer.revoke_key", subject_citizen_id=None,
                      resource=f"credential_issuer/{issuer.public_id}", on_behalf_of=issuer.org_id,
                      reason=f"吊销签名密钥 revoke signing key {kid}")
@@ -354,6 +357,52 @@ def verify_trust_list(text: str, platform_public: bytes | Sequence[bytes] | None
 
 
 def trust_store(session: Session, *, scope: str) -> TrustStore:
-    """This platform's own trust store for `scope`, straight from the database (for online verifiers)."""
-    text = build_trust_list(session, scope=scope)
+    """This platform's own trust store for `scope`, straight from the database (for online verifiers),
+    with the other regions' lists this platform recognises (互认) embedded."""
+    text = build_trust_list(session, scope=scope, recognised=recognised_lists(session))
     return TrustStore(verify_trust_list(text))
+
+
+# --- mutual recognition (互认) ----------------------------------------------------------------------
+
+def import_recognised_list(session: Session, *, text: str, platform_public: bytes,
+                           actor: Principal | str = "system") -> TrustList:
+    """Recognise another region's trust list: verified under `platform_public` (its platform's key,
+    obtained out of band) and in date, it replaces the list held for its scope and is embedded in
+    this platform's own trust list from now on, so its issuers' certificates verify here. Audited."""
+    content = verify_trust_list(text, platform_public)
+    own = get_settings().city_code
+    if content.scope == own:
+        raise TrustScopeInvalid(detail="a region does not recognise its own list")
+    now = clock.now()
+    row = session.scalars(select(RecognisedTrustList).where(RecognisedTrustList.scope == content.scope)
+                          .with_for_update()).one_or_none()
+    if row is None:
+        row = RecognisedTrustList(scope=content.scope, platform_public=platform_public, text=text.strip(),
+                                  expires_at=content.expires_at, imported_at=now, imported_by=_actor_id(actor))
+        session.add(row)
+    else:
+        row.platform_public, row.text, row.expires_at = platform_public, text.strip(), content.expires_at
+        row.imported_at, row.imported_by = now, _actor_id(actor)
+    session.flush()
+    online_cache.mark_changed(session, online_cache.TRUST)
+    audit.record(session, actor=actor, action="credential_trust.recognise", subject_citizen_id=None,
+                 resource=f"credential_recognised_list/{content.scope}", on_behalf_of=None,
+                 reason=f"互认信任列表 recognise the trust list of {content.scope} “{content.name}”, "
+                        f"{len(content.issuers)} issuer(s), until {content.expires_at.isoformat()}")
+    return content
+
+
+def recognised_lists(session: Session) -> list[RecognisedList]:
+    """The recognised lists still in date (an expired one is left out until a fresh one is imported)."""
+    now = clock.now()
+    rows = session.scalars(select(RecognisedTrustList).where(RecognisedTrustList.expires_at > now)
+                           .order_by(RecognisedTrustList.scope))
+    out = []
+    for r in rows:
+        try:
+            _verify_trust_list(r.text, r.platform_public, now=now)
+        except (ValueError, InvalidInput):
+            continue
+        out.append(RecognisedList(platform_public=r.platform_public, text=r.text))
+    return out

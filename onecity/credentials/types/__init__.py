@@ -234,6 +234,11 @@ def _id_number_ok(v: str) -> bool:
     return _ID_CHECK[sum(int(c) * w for c, w in zip(v[:17], _ID_WEIGHTS, strict=True)) % 11] == v[17]
 
 
+def id_number_ok(v: str) -> bool:
+    """A valid 18-character resident ID number (GB 11643 check character)."""
+    return _id_number_ok(v)
+
+
 def _uscc_ok(v: str) -> bool:
     """GB 32100: 18 characters of the 31-character alphabet, check = 31 − (Σ value × 3^i mod 31) mod 31."""
     if len(v) != 18 or any(c not in _USCC_ALPHABET for c in v) or not v[2:8].isdigit():

@@ -11,7 +11,8 @@ from fastapi.responses import Response
 
 from onecity.authz import PUBLIC, Principal
 from onecity.credentials.verifier import MAX_IMAGE_BYTES, decode_qr_image, verdict_json
-from onecity.credentials.verifying.online import MAX_TEXT, verify_text
+from onecity.credentials.verifying.api import verifier_org
+from onecity.credentials.verifying.online import MAX_TEXT, verify_online
 from onecity.deps import DbSession
 from onecity.i18n import negotiate, t
 from onecity.web.templating import render
@@ -44,4 +45,5 @@ async def verify_submit(
     if not text.strip():
         return render(request, "verify_page.html", status_code=400, verdict=None, text="",
                       error=t(lang, "verify.empty"))
-    return render(request, "verify_page.html", verdict=verdict_json(verify_text(db, text)), text="")
+    verdict = verify_online(db, text, org_id=verifier_org(principal))
+    return render(request, "verify_page.html", verdict=verdict_json(verdict), text="")
