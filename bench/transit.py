@@ -77,7 +77,9 @@ def main() -> None:
                                              device_public=device.public, not_before=NOW - 3600)  # fmt: skip
         texts += [code.to_qr_text(code.make_code(cert, device, ts=NOW - k, counter=k)) for k in range(8)]
     deny = DenyList(1, {os.urandom(8) for _ in range(10_000)}, set(range(10_000)))
-    gate = Gate(GatePlace("gate_bench", "S04", "metro", "in"), KeySet([retiring.public, platform.public]), deny=deny)
+    gate = Gate(
+        GatePlace("gate_bench", "S04", "metro", "in"), KeySet([retiring.public, platform.public]), deny=deny
+    )
 
     def tap_one(text: str) -> None:
         v = gate.tap(text, now=NOW)
@@ -116,9 +118,11 @@ def main() -> None:
         wall, cpu = latencies()
         best_v, best_e = max(best_v, v_rate), max(best_e, e_rate)
         p99_ms, p99_cpu_ms = min(p99_ms, p99(wall)), min(p99_cpu_ms, p99(cpu))
-        print(f"round {r + 1}: {v_rate:,.0f} ride codes/s at the gate, {e_rate:,.0f} Ed25519 verifies/s; per tap "
-              f"wall p50 {wall[len(wall) // 2] / 1e6:.3f} ms, p99 {p99(wall):.3f} ms, max {wall[-1] / 1e6:.3f} ms; "
-              f"CPU p99 {p99(cpu):.3f} ms")
+        print(
+            f"round {r + 1}: {v_rate:,.0f} ride codes/s at the gate, {e_rate:,.0f} Ed25519 verifies/s; per tap "
+            f"wall p50 {wall[len(wall) // 2] / 1e6:.3f} ms, p99 {p99(wall):.3f} ms, max {wall[-1] / 1e6:.3f} ms; "
+            f"CPU p99 {p99(cpu):.3f} ms"
+        )
 
     with tempfile.TemporaryDirectory() as d:
         store = TapStore.in_directory(Path(d))
@@ -133,8 +137,12 @@ def main() -> None:
 
     payload = code.decode_qr(texts[0])
     qr = segno.make_qr(texts[0], error="m", boost_error=False)
-    print(f"ride code: {len(payload)} bytes, {len(texts[0])} Base45 characters, QR version {qr.version}-M ({qr.mode})")
-    print("taps_ingested_per_s: null — the upload API (PostgreSQL) comes with the transit persistence (issue 7)")
+    print(
+        f"ride code: {len(payload)} bytes, {len(texts[0])} Base45 characters, QR version {qr.version}-M ({qr.mode})"
+    )
+    print(
+        "taps_ingested_per_s: null — the upload API (PostgreSQL) comes with the transit persistence (issue 7)"
+    )
 
     print(
         json.dumps(

@@ -291,7 +291,9 @@ def deflate_prefix(certificate: bytes) -> bytes:
 
     The app appends a raw-deflate final block of the rest of the CBOR (timestamp, holder hint,
     holder signature: no dictionary needed, they do not compress) and the Adler-32 of the whole CBOR;
-    `cwt.decode_qr` reads the result as any other "OC1:" text. It costs ~12 QR characters over
-    `present`, against ~90 for leaving the dictionary out."""
+    `cwt.decode_qr` reads the result as any other "OC1:" text. For a full driving licence it costs 14
+    QR characters over `present` (675 against 661, both version 20 at level Q), where leaving the
+    dictionary out costs 84 (745, version 22); for a small purpose view the app keeps whichever of
+    the two streams is shorter."""
     packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, cwt.QR_DICTIONARY)
     return packer.compress(b"\x84" + cbor2.dumps(certificate)) + packer.flush(zlib.Z_SYNC_FLUSH)

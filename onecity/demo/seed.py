@@ -288,7 +288,22 @@ def seed(session: Session, *, residents: int = DEFAULT_RESIDENTS, seed: int = po
     if api_keys:
         seed_api_keys(session, report, made, key_dir or get_settings().key_dir / KEYS_SUBDIR)
     seed_money(session, report, ids, made, key_dir or get_settings().key_dir / KEYS_SUBDIR)
+    seed_medinsure(session, report, ids, made)
     return report
+
+
+def seed_medinsure(session: Session, report: SeedReport, ids: dict[str, str], made: dict[str, orgs.Org]) -> None:
+    """Medical insurance: the policies, the first two hospitals (levels 3 and 2) and the pharmacies
+    designated, and the verified adults enrolled with personal-account money (王芳 may pay her father's
+    bills from hers: she holds pay_medical over him)."""
+    from onecity.medinsure import service as medinsure
+
+    hospitals = [made[d.username].public_id for d in cast.ORGS if d.kind == "hospital" and d.username in made]
+    pharmacies = [made[d.username].public_id for d in cast.ORGS if d.kind == "pharmacy" and d.username in made]
+    insured = [(ids[cast.MAIN.key], "employee", False, 80_000), (ids[cast.SPOUSE.key], "employee", False, 50_000),
+               (ids[cast.PARENT.key], "employee", True, 30_000), (ids[cast.CHILD.key], "resident", False, 0)]
+    report.money += medinsure.seed_city(session, hospitals=list(zip(hospitals[:2], (3, 2), strict=False)),
+                                        pharmacies=pharmacies, insured=insured, actor=ACTOR)
 
 
 def seed_money(session: Session, report: SeedReport, ids: dict[str, str], made: dict[str, orgs.Org],

@@ -43,7 +43,9 @@ def _load_gate(directory: Path, at: int | None = None) -> Gate:
         place = GatePlace(**json.loads((directory / "gate.json").read_text()))
         keys = KeySet.from_json((directory / "keys.json").read_text())
     except (OSError, ValueError, TypeError) as exc:
-        raise typer.BadParameter(f"{directory} is not a gate directory ({exc}); run `onecity gate init`") from exc
+        raise typer.BadParameter(
+            f"{directory} is not a gate directory ({exc}); run `onecity gate init`"
+        ) from exc
     deny_file = directory / "denylist.json"
     deny = DenyList.from_json(deny_file.read_text()) if deny_file.exists() else DenyList()
     return Gate(place, keys, deny=deny, store=TapStore.in_directory(directory), now=_now(at))
@@ -56,12 +58,14 @@ def _line(v: Verdict, at: int) -> str:
 
 
 @cli.command()
-def init(directory: Path = typer.Argument(..., help="The gate's directory (created)."),
-         gate_id: str = typer.Option(..., help="This gate's id, e.g. gate_S04_in_1."),
-         stop: str = typer.Option(..., help="Station or stop id (or bus route for a validator)."),
-         network: str = typer.Option("metro", help="metro | bus"),
-         direction: str = typer.Option("in", help="in | out (a bus validator is in)."),
-         keys: Path = typer.Option(..., help="Key set file: {\"keys\": [base64 Ed25519 public keys]}.")) -> None:
+def init(
+    directory: Path = typer.Argument(..., help="The gate's directory (created)."),
+    gate_id: str = typer.Option(..., help="This gate's id, e.g. gate_S04_in_1."),
+    stop: str = typer.Option(..., help="Station or stop id (or bus route for a validator)."),
+    network: str = typer.Option("metro", help="metro | bus"),
+    direction: str = typer.Option("in", help="in | out (a bus validator is in)."),
+    keys: Path = typer.Option(..., help='Key set file: {"keys": [base64 Ed25519 public keys]}.'),
+) -> None:
     """Set up a gate directory."""
     try:
         place = GatePlace(gate_id, stop, network, direction)
@@ -76,9 +80,11 @@ def init(directory: Path = typer.Argument(..., help="The gate's directory (creat
 
 
 @cli.command()
-def demo(directory: Path = typer.Argument(..., help="Directory for the demo gate and codes.txt."),
-         riders: int = typer.Option(3, help="Riders (phones) to make codes for."),
-         at: int | None = typer.Option(None, help="The scans' time, epoch seconds (default now).")) -> None:
+def demo(
+    directory: Path = typer.Argument(..., help="Directory for the demo gate and codes.txt."),
+    riders: int = typer.Option(3, help="Riders (phones) to make codes for."),
+    at: int | None = typer.Option(None, help="The scans' time, epoch seconds (default now)."),
+) -> None:
     """A demo platform transit key (DIR/demo_platform.seed — a stand-in for the platform's own key),
     a metro entry gate in DIR, and DIR/codes.txt: good codes, a replay, a screenshot, a forgery, a
     cut-off scan, a denied rider."""
@@ -91,7 +97,9 @@ def demo(directory: Path = typer.Argument(..., help="Directory for the demo gate
         platform = SigningKey.generate()
         seed_file.write_text(base64.b64encode(platform.seed).decode())
         seed_file.chmod(0o600)
-    (directory / "gate.json").write_text(json.dumps(GatePlace("gate_demo_in_1", "S04", "metro", "in").__dict__))
+    (directory / "gate.json").write_text(
+        json.dumps(GatePlace("gate_demo_in_1", "S04", "metro", "in").__dict__)
+    )
     (directory / "keys.json").write_text(KeySet([platform.public]).to_json())
     lines, denied = [], None
     for n in range(riders):
@@ -119,10 +127,12 @@ def demo(directory: Path = typer.Argument(..., help="Directory for the demo gate
 
 
 @cli.command()
-def verify(directory: Path = typer.Argument(..., help="The gate's directory (its keys and deny-list)."),
-           text: str | None = typer.Argument(None, help="The ride code text (Base45)."),
-           image: Path | None = typer.Option(None, help="A QR image file to scan instead."),
-           at: int | None = typer.Option(None, help="The gate's clock, epoch seconds (default now).")) -> None:
+def verify(
+    directory: Path = typer.Argument(..., help="The gate's directory (its keys and deny-list)."),
+    text: str | None = typer.Argument(None, help="The ride code text (Base45)."),
+    image: Path | None = typer.Option(None, help="A QR image file to scan instead."),
+    at: int | None = typer.Option(None, help="The gate's clock, epoch seconds (default now)."),
+) -> None:
     """Judge one ride code as the gate would (nothing is stored or remembered)."""
     if (text is None) == (image is None):
         raise typer.BadParameter("give a code text or --image, one of them")
@@ -149,9 +159,11 @@ def verify(directory: Path = typer.Argument(..., help="The gate's directory (its
 
 
 @cli.command()
-def run(directory: Path = typer.Argument(..., help="The gate's directory."),
-        codes: Path = typer.Argument(..., help="One scan a line: CODE or EPOCH<TAB>CODE."),
-        at: int | None = typer.Option(None, help="Clock for lines without a time (default now).")) -> None:
+def run(
+    directory: Path = typer.Argument(..., help="The gate's directory."),
+    codes: Path = typer.Argument(..., help="One scan a line: CODE or EPOCH<TAB>CODE."),
+    at: int | None = typer.Option(None, help="Clock for lines without a time (default now)."),
+) -> None:
     """Tap every code of a file at the gate, offline; the taps are stored in the gate's directory."""
     gate = _load_gate(directory, at)
     counts: dict[str, int] = {}
@@ -167,21 +179,28 @@ def run(directory: Path = typer.Argument(..., help="The gate's directory."),
 
 
 @cli.command()
-def taps(directory: Path = typer.Argument(..., help="The gate's directory."),
-         pending: bool = typer.Option(False, help="Only accepted taps not yet uploaded."),
-         limit: int = typer.Option(100)) -> None:
+def taps(
+    directory: Path = typer.Argument(..., help="The gate's directory."),
+    pending: bool = typer.Option(False, help="Only accepted taps not yet uploaded."),
+    limit: int = typer.Option(100),
+) -> None:
     """The taps this gate stored."""
     store = TapStore.in_directory(directory)
     rows = store.pending(limit) if pending else store.all(limit)
     for r in rows:
         typer.echo(f"{r.at}  {r.tap_id:30} {r.gate_id} {r.stop_id} {r.network}/{r.direction} "
                    f"{r.verdict:19} rider {r.rider_ref or '-'}")  # fmt: skip
-    typer.echo(f"{len(rows)} tap(s) shown; stored: " + ", ".join(f"{k} {n}" for k, n in sorted(store.counts().items())))
+    typer.echo(
+        f"{len(rows)} tap(s) shown; stored: "
+        + ", ".join(f"{k} {n}" for k, n in sorted(store.counts().items()))
+    )
 
 
 @cli.command()
-def deny(directory: Path = typer.Argument(..., help="The gate's directory."),
-         update: Path = typer.Argument(..., help="A deny-list update: whole or delta (JSON).")) -> None:
+def deny(
+    directory: Path = typer.Argument(..., help="The gate's directory."),
+    update: Path = typer.Argument(..., help="A deny-list update: whole or delta (JSON)."),
+) -> None:
     """Apply a deny-list update pushed by the platform."""
     from onecity.errors import DomainError
 
@@ -193,4 +212,6 @@ def deny(directory: Path = typer.Argument(..., help="The gate's directory."),
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     f.write_text(current.to_json())
-    typer.echo(f"deny-list version {current.version}: {len(current.riders)} rider(s), {len(current.serials)} device(s)")
+    typer.echo(
+        f"deny-list version {current.version}: {len(current.riders)} rider(s), {len(current.serials)} device(s)"
+    )

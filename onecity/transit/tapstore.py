@@ -97,7 +97,9 @@ class TapStore:
     def mark_uploaded(self, tap_ids: list[str]) -> int:
         n = 0
         for tid in tap_ids:
-            n += self._db.execute("UPDATE taps SET uploaded = 1 WHERE tap_id = ? AND verdict = 'ok'", (tid,)).rowcount
+            n += self._db.execute(
+                "UPDATE taps SET uploaded = 1 WHERE tap_id = ? AND verdict = 'ok'", (tid,)
+            ).rowcount
         return n
 
     def counts(self) -> dict[str, int]:

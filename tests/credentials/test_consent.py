@@ -5,6 +5,7 @@ citizen sees on /app/credentials/history, where consents are granted and withdra
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -165,7 +166,7 @@ def test_every_online_verification_lands_in_the_holders_history(client, session)
 
     anon = client.post("/v1/verifications", json={"text": show(views["full"])}).json()  # an anonymous verifier
     assert anon["ok"]
-    raw = ('{"text": "%s", "purpose": "hotel_checkin"}' % show(views["hotel"])).encode()
+    raw = json.dumps({"text": show(views["hotel"]), "purpose": "hotel_checkin"}).encode()
     r = client.post("/v1/verifications", content=raw, headers={
         **sign_request(pem, app_id, "POST", "/v1/verifications", raw), "content-type": "application/json"})
     assert r.status_code == 200 and r.json()["ok"] and r.json()["view"] == "hotel"

@@ -151,3 +151,15 @@ def test_the_json_api_imports_with_a_signed_request_and_an_idempotency_key(clien
     denied = client.post("/v1/issuer/credential-imports", json={"csv": text},
                          headers={"authorization": f"Bearer {reviewer}"})
     assert denied.status_code == 403
+
+
+def test_a_holder_id_number_column_lets_that_person_claim_the_certificate_later(session):
+    issuer = make_issuer(session)
+    number = fresh_id_number()
+    text = "\r\n".join([HEADER + ",holder_id_number", _row(number) + "," + number,
+                        _row(fresh_id_number()) + "," + bad_checksum(number)]) + "\r\n"
+    out = service.import_csv(session, issuer_id=issuer.issuer_id, data=text.encode(), actor="test")
+    assert [r.reasons for r in out.rejected] == [("holder_id_number: not a valid resident ID number",)]
+    row = session.scalars(select(Credential).where(Credential.public_id == out.accepted[0].credential_id)).one()
+    assert row.holder_id_index is not None and number not in row.holder_id_index
+    assert service.template_csv("resident_id").startswith("type_id,citizen_id,holder_id_number,name,")

@@ -66,6 +66,7 @@ def test_issue_from_the_generated_form_then_suspend_reinstate_revoke_with_reason
     page = client.get(f"/console/credentials/{cid}")
     assert 'data-status="suspended"' in page.text and "驾驶证审验期间" in page.text
     assert service.get_credential(session, credential_id=cid).status_reason == "驾驶证审验期间"
+    session.rollback()  # hold no transaction while the app writes (SQLite locks)
     filtered = client.get("/console/credentials?status=suspended")
     assert cid in filtered.text and cid not in client.get("/console/credentials?status=valid").text
     assert client.post(f"/console/credentials/{cid}/reinstate", data={"csrf": csrf, "reason": "审验通过"},
@@ -94,7 +95,7 @@ def test_reissue_and_the_csv_import_report(client, session):
     csrf = _csrf(page.text)
     assert 'href="/console/credentials/templates/resident_id.csv"' in page.text
     template = client.get("/console/credentials/templates/resident_id.csv")
-    assert template.status_code == 200 and template.text.lstrip("\ufeff").startswith("type_id,citizen_id,name,")
+    assert template.status_code == 200 and template.text.lstrip("\ufeff").startswith("type_id,citizen_id,holder_id_number,name,")
     text, _ = sample_csv(citizen.public_id)
     files = {"file": ("居民身份证.csv", text.encode(), "text/csv")}
     assert client.post("/console/credentials/import", data={"csrf": "x"}, files=files).status_code == 403
@@ -112,6 +113,7 @@ def test_reissue_and_the_csv_import_report(client, session):
                          files={"file": ("x.csv", b"name\r\nfoo\r\n", "text/csv")})
     assert broken.status_code == 422 and "type_id" in broken.text
     assert len(service.list_issued(session, issuer_id=issuer.issuer_id, limit=50)) == 4
+    session.rollback()  # hold no transaction while the app writes (SQLite locks)
 
     re_ = client.post(f"/console/credentials/{old.credential_id}/reissue", data={"csrf": csrf, "reason": "证件遗失补领"},
                       follow_redirects=False)
@@ -120,6 +122,7 @@ def test_reissue_and_the_csv_import_report(client, session):
     assert new_id != old.credential_id
     gone = service.get_credential(session, credential_id=old.credential_id)
     assert (gone.status, gone.replaced_by, gone.status_reason) == ("revoked", new_id, "证件遗失补领")
+    session.rollback()
 
     client.cookies.clear()
     _login(client, "gab.reviewer")  # reviewers read, they do not issue or change

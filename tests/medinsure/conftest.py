@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy.orm import Session
 
 from onecity import clock
-
 from tests.medinsure.factories import City, make_city
 
 

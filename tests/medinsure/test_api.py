@@ -134,17 +134,18 @@ def test_administrators_publish_designate_enrol_and_read_totals(client, session,
     admin = staff_token(session, make_staff(session, city_org, roles=["admin"]))
     clinic = make_org(session, kind="hospital")
     citizen = person(session)
+    clinic_id, citizen_id = clinic.public_id, citizen.id
+    doc = med.policy_for(session, on=date(2026, 6, 15)).to_json()
     session.commit()
     h = _bearer(admin)
-    r = client.post("/v1/medinsure/institutions", json={"org_id": clinic.public_id, "level": 1}, headers=h)
+    r = client.post("/v1/medinsure/institutions", json={"org_id": clinic_id, "level": 1}, headers=h)
     assert r.status_code == 201 and r.json()["level"] == 1 and r.json()["kind"] == "hospital"
-    bad = client.post("/v1/medinsure/institutions", json={"org_id": clinic.public_id, "level": 0}, headers=h)
+    bad = client.post("/v1/medinsure/institutions", json={"org_id": clinic_id, "level": 0}, headers=h)
     assert bad.status_code == 422 and bad.json()["code"] == "medinsure_institution_invalid"
-    r = client.post("/v1/medinsure/insured", json={"citizen_id": citizen.id, "scheme": "resident"}, headers=h)
+    r = client.post("/v1/medinsure/insured", json={"citizen_id": citizen_id, "scheme": "resident"}, headers=h)
     assert r.status_code == 201 and r.json()["personal_balance_fen"] == 0
-    r = client.post(f"/v1/medinsure/insured/{citizen.id}/contributions", json={"amount": 12_345}, headers=h)
+    r = client.post(f"/v1/medinsure/insured/{citizen_id}/contributions", json={"amount": 12_345}, headers=h)
     assert r.json()["personal_balance_fen"] == 12_345
-    doc = med.policy_for(session, on=date(2026, 6, 15)).to_json()
     r = client.post("/v1/medinsure/policies", json={"document": {**doc, "version": 2}}, headers=h)
     assert r.status_code == 201 and r.json()["policy_key"] == "pengcheng/2026/v2"
     bad = client.post("/v1/medinsure/policies", json={"document": {"city": "x"}}, headers=h)

@@ -11,7 +11,14 @@ from onecity.ledger import service as ledger
 from onecity.medinsure import errors
 from onecity.medinsure import service as med
 from onecity.payments.wallet import service as wallet
-from tests.medinsure.factories import accumulators, balance, link_pay_medical, make_insured, open_visit, set_accumulators
+from tests.medinsure.factories import (
+    accumulators,
+    balance,
+    link_pay_medical,
+    make_insured,
+    open_visit,
+    set_accumulators,
+)
 
 # Resident, outpatient at a level-2 hospital, deductible (¥200) already used; fund ratio 55 %:
 #   1  110200001 普通门诊诊查费 甲 2500 → fund round(2500 × 55 %) = 1375, within 1125

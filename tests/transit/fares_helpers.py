@@ -20,7 +20,9 @@ def at(day: int, hhmm: str) -> int:
     return int((datetime(2026, 11, 23, h, m, tzinfo=CITY) + timedelta(days=day)).timestamp())
 
 
-def tap(when: int, stop: str, direction: str = "in", network: str = "metro", tap_id: str | None = None) -> Tap:
+def tap(
+    when: int, stop: str, direction: str = "in", network: str = "metro", tap_id: str | None = None
+) -> Tap:
     return Tap(tap_id or f"tap_{next(_ids):06d}", when, network, stop, direction)
 
 

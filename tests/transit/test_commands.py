@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from onecity.cli import app
 from onecity.transit.commands import cli
 from onecity.transit.ridecode.keys import KeySet
+from tests.transit.pure import _clean_state  # noqa: F401 - no database: no table wipe
 from tests.transit.ride_helpers import NOW, PLATFORM, phone
 
 runner = CliRunner()
@@ -25,9 +26,14 @@ def test_demo_then_run_judges_every_kind_of_scan(tmp_path):
     assert runner.invoke(cli, ["demo", str(d), "--at", str(NOW)]).exit_code == 0
     result = runner.invoke(cli, ["run", str(d), str(d / "codes.txt")])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1] == "denied: 1  expired: 1  forged: 1  ok: 2  replayed: 1  truncated: 1"
+    assert (
+        result.output.splitlines()[-1] == "denied: 1  expired: 1  forged: 1  ok: 2  replayed: 1  truncated: 1"
+    )
     shown = runner.invoke(cli, ["taps", str(d), "--pending"])
-    assert shown.output.count("metro/in ok") == 2 and "stored: denied 1, expired 1, forged 1, ok 2, replayed 1, truncated 1" in shown.output
+    assert (
+        shown.output.count("metro/in ok") == 2
+        and "stored: denied 1, expired 1, forged 1, ok 2, replayed 1, truncated 1" in shown.output
+    )
     # running the same file again: every good code is now a replay (the window is rebuilt from the store)
     again = runner.invoke(cli, ["run", str(d), str(d / "codes.txt"), "--at", str(NOW + 5)])
     assert "replayed: 3" in again.output and "ok:" not in again.output

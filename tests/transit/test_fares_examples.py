@@ -15,8 +15,16 @@ import pytest
 from onecity.transit.fares import config, pricing
 from onecity.transit.fares.config import FareConfigError
 from onecity.transit.fares.pricing import NoFareRule, price
-from onecity.transit.fares.trips import CORRECTED, MISSING_TAP_IN, MISSING_TAP_OUT, OPEN, Correction, match_legs
+from onecity.transit.fares.trips import (
+    CORRECTED,
+    MISSING_TAP_IN,
+    MISSING_TAP_OUT,
+    OPEN,
+    Correction,
+    match_legs,
+)
 from tests.transit.fares_helpers import SYSTEM, at, bus, ride, tap
+from tests.transit.pure import _clean_state  # noqa: F401 - no database: no table wipe
 
 
 def charged(taps, **kw) -> list[int]:  # type: ignore[no-untyped-def]
@@ -87,7 +95,11 @@ def test_8_open_leg_is_not_priced_until_the_trip_could_have_ended():
 
 
 def test_9_bus_to_bus_within_60_minutes_is_free_once():
-    taps = [bus(0, "08:00", "bus_1y", "B12-01"), bus(0, "08:20", "bus_2y"), bus(0, "08:40", "bus_1y", "B12-03")]
+    taps = [
+        bus(0, "08:00", "bus_1y", "B12-01"),
+        bus(0, "08:20", "bus_2y"),
+        bus(0, "08:40", "bus_1y", "B12-03"),
+    ]
     # ¥1 + (type 0: A + AB, AB = ¥0 → the 600 costs 0) + (transfer_count 1 used up → full ¥1) = 1 + 0 + 1 = ¥2
     assert charged(taps) == [100, 0, 100]
 
@@ -105,12 +117,18 @@ def test_11_transfer_window_is_measured_from_the_metro_exit():
     assert charged(ride(0, "08:00", "S01", "08:30", "S05") + [bus(0, "10:05")]) == [300, 200]
     # bus 12 (¥1) then metro within 90 min: S04 → S07 = 13,000 − 5,200 = 7,800 m → ¥3, − ¥1 = ¥2;
     # total 1 + 2 = ¥3
-    assert charged([bus(0, "07:00", "bus_1y", "B12-01")] + ride(0, "07:40", "S04", "07:55", "S07")) == [100, 200]
+    assert charged([bus(0, "07:00", "bus_1y", "B12-01")] + ride(0, "07:40", "S04", "07:55", "S07")) == [
+        100,
+        200,
+    ]
 
 
 def test_12_discount_never_makes_a_leg_negative():
     # metro ¥2 then bus 12 ¥1 within 90 min: max(0, 1 − 1) = 0
-    assert charged(ride(0, "08:00", "S01", "08:10", "S03") + [bus(0, "08:30", "bus_1y", "B12-01")]) == [200, 0]
+    assert charged(ride(0, "08:00", "S01", "08:10", "S03") + [bus(0, "08:30", "bus_1y", "B12-01")]) == [
+        200,
+        0,
+    ]
 
 
 def test_13_daily_cap():
@@ -130,7 +148,11 @@ def test_14_daily_cap_cuts_a_leg_partly_and_the_service_day_starts_at_4():
     # Monday: airport ¥25, back ¥25 → 3,000 − 2,500 = 500 left: the second pays ¥5. Tuesday 01:30 is
     # still Monday's service day (before 04:00): 3,000 − 3,000 = 0. Tuesday 05:00 is Tuesday's: ¥2.
     assert [(p.service_day, p.charged) for p in s.legs] == [
-        (date(2026, 11, 23), 2500), (date(2026, 11, 23), 500), (date(2026, 11, 23), 0), (date(2026, 11, 24), 200)]
+        (date(2026, 11, 23), 2500),
+        (date(2026, 11, 23), 500),
+        (date(2026, 11, 23), 0),
+        (date(2026, 11, 24), 200),
+    ]
     assert s.by_day == {date(2026, 11, 23): 3000, date(2026, 11, 24): 200}
 
 
@@ -148,7 +170,9 @@ def test_15_weekly_cap():
 
 
 def test_16_out_of_order_and_duplicate_uploads_change_nothing():
-    taps = ride(0, "08:00", "S01", "08:15", "S05") + [bus(0, "08:40")] + ride(0, "17:00", "S05", "17:15", "S01")
+    taps = (
+        ride(0, "08:00", "S01", "08:15", "S05") + [bus(0, "08:40")] + ride(0, "17:00", "S05", "17:15", "S01")
+    )
     # 300 + (200 − 100) + 300 = ¥7
     assert price(SYSTEM, taps).total == 700
     shuffled = [taps[4], taps[2], taps[0], taps[3], taps[1], taps[0], taps[2]]
@@ -166,8 +190,12 @@ def test_17_a_bus_tap_while_inside_the_metro_closes_the_open_leg():
 
 def test_amounts_are_parsed_exactly_and_config_errors_are_named():
     assert config.parse_amount("-1.00", "CNY") == -100 and config.parse_amount("25.00", "CNY") == 2500
-    doc = {"operator_id": "x", "networks": [{"network_id": "m", "operator_id": "o", "tap_out": True}],
-           "fare_products": [], "fare_leg_rules": []}
+    doc = {
+        "operator_id": "x",
+        "networks": [{"network_id": "m", "operator_id": "o", "tap_out": True}],
+        "fare_products": [],
+        "fare_leg_rules": [],
+    }
     with pytest.raises(FareConfigError, match="max_fare_product_id"):
         config.from_dict(doc)
     with pytest.raises(FareConfigError):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from onecity.transit.fares.pricing import price
 from onecity.transit.fares.trips import Tap
 from tests.transit.fares_helpers import SYSTEM, at
+from tests.transit.pure import _clean_state  # noqa: F401 - no database: no table wipe
 
 METRO_STOPS = [f"S{i:02d}" for i in range(1, 14)]
 DAILY = next(c.amount for c in SYSTEM.fare_caps if c.period == "day")
@@ -27,7 +28,8 @@ def a_tap(draw: st.DrawFn) -> tuple[int, str, str, str]:
 
 
 taps_strategy = st.lists(a_tap(), max_size=40).map(
-    lambda xs: [Tap(f"tap_{i:03d}", w, n, s, d) for i, (w, n, s, d) in enumerate(xs)])
+    lambda xs: [Tap(f"tap_{i:03d}", w, n, s, d) for i, (w, n, s, d) in enumerate(xs)]
+)
 PROPS = settings(max_examples=200, deadline=None)
 
 

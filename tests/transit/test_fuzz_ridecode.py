@@ -11,6 +11,7 @@ from onecity.transit.gate import REASONS, Gate, GatePlace
 from onecity.transit.ridecode import code
 from onecity.transit.ridecode.certificate import CERT_BYTES, MalformedRideCode
 from onecity.transit.ridecode.keys import KeySet
+from tests.transit.pure import _clean_state  # noqa: F401 - no database: no table wipe
 from tests.transit.ride_helpers import NOW, PLATFORM, phone
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -70,7 +71,11 @@ def test_every_truncation_is_refused_as_such(n: int) -> None:
     assert v.reason == "truncated" if n < len(GENUINE) else v.ok
     text = code.to_qr_text(GENUINE)
     for cut in (text[: n + n // 2], text[:n]):  # a scan cut anywhere in the text
-        assert GATE.check(cut, now=NOW).reason == "truncated" if len(cut) < len(text) else GATE.check(cut, now=NOW).ok
+        assert (
+            GATE.check(cut, now=NOW).reason == "truncated"
+            if len(cut) < len(text)
+            else GATE.check(cut, now=NOW).ok
+        )
 
 
 @given(st.binary(min_size=CERT_BYTES, max_size=CERT_BYTES))
@@ -79,3 +84,21 @@ def test_a_random_certificate_under_a_genuine_device_signature_is_refused(cert: 
     forged = code.make_code(b"\x01" + cert[1:], PHONE.device, ts=NOW, counter=1)
     v = GATE.check(forged, now=NOW)
     assert v.reason in ("unknown_key", "forged", "malformed")
+
+
+@given(
+    st.one_of(st.text(alphabet=BASE45, max_size=60), st.binary(max_size=40).map(lambda b: code.to_qr_text(b)))
+)
+@FUZZ
+def test_the_fast_base45_decoder_agrees_with_the_base45_package(text: str) -> None:
+    import base45
+
+    try:
+        expected: bytes | None = bytes(base45.b45decode(text))
+    except ValueError:
+        expected = None
+    try:
+        got: bytes | None = code.b45decode(text)
+    except ValueError:
+        got = None
+    assert got == expected

@@ -12,6 +12,7 @@ from onecity.transit.replay import ReplayWindow
 from onecity.transit.ridecode import certificate, code
 from onecity.transit.ridecode.keys import KeySet
 from onecity.transit.tapstore import TapStore
+from tests.transit.pure import _clean_state  # noqa: F401 - no database: no table wipe
 from tests.transit.ride_helpers import NOW, PLATFORM, PLATFORM_NEXT, phone, seeded
 
 ENTRY = GatePlace("gate_S04_in_1", "S04", "metro", "in")
@@ -25,7 +26,13 @@ def make_gate(tmp_path=None, **kw) -> Gate:  # type: ignore[no-untyped-def]
 def test_a_fresh_code_opens_the_gate_and_its_replay_is_refused():
     g, p = make_gate(), phone()
     v = g.tap(p.text(), now=NOW + 2)
-    assert (v.reason, v.rider_ref, v.serial, v.code_ts, v.max_fare) == ("ok", p.rider_ref, p.serial, NOW, 5000)
+    assert (v.reason, v.rider_ref, v.serial, v.code_ts, v.max_fare) == (
+        "ok",
+        p.rider_ref,
+        p.serial,
+        NOW,
+        5000,
+    )
     assert v.message == ("请通行", "Go ahead")
     assert g.tap(p.text(), now=NOW + 3).reason == "replayed"
     # the same code as raw bytes (a byte-mode scan) is the same tap
@@ -57,7 +64,10 @@ def test_forgeries():
     g, p = make_gate(), phone()
     raw = bytearray(p.code())
     raw[20] ^= 1  # a bit of the device key: the platform signature no longer covers the certificate
-    assert (g.check(bytes(raw), now=NOW).reason, g.check(bytes(raw), now=NOW).detail) == ("forged", "platform signature")
+    assert (g.check(bytes(raw), now=NOW).reason, g.check(bytes(raw), now=NOW).detail) == (
+        "forged",
+        "platform signature",
+    )
     raw = bytearray(p.code())
     raw[certificate.CERT_BYTES + 3] ^= 1  # the code's ts: the device signature fails
     v = g.check(bytes(raw), now=NOW)
@@ -88,7 +98,11 @@ def test_deny_list_whole_and_delta():
     g, p, q = make_gate(), phone(), phone(5)
     g.deny.update({"version": 1, "riders": [p.rider_ref.hex()], "serials": []})
     v = g.tap(p.text(), now=NOW)
-    assert (v.reason, v.detail, v.message[1]) == ("denied", "rider", "Account in arrears or phone reported lost")
+    assert (v.reason, v.detail, v.message[1]) == (
+        "denied",
+        "rider",
+        "Account in arrears or phone reported lost",
+    )
     g.deny.update({"from_version": 1, "to_version": 2, "add": {"serials": [q.serial]},
                    "remove": {"riders": [p.rider_ref.hex()]}})  # fmt: skip
     assert (g.deny.version, g.tap(p.text(counter=2), now=NOW).reason) == (2, "ok")  # arrears paid
@@ -155,7 +169,9 @@ def test_tap_store_keeps_taps_offline_once_each(tmp_path):
     assert g.store.counts() == {"ok": 2, "replayed": 1, "malformed": 1}
     pending = g.store.pending()
     assert [(r.stop_id, r.direction, r.at, r.rider_ref, r.verdict) for r in pending] == [
-        ("S04", "in", NOW + 1, p.rider_ref.hex(), "ok"), ("S04", "in", NOW + 4, p.rider_ref.hex(), "ok")]
+        ("S04", "in", NOW + 1, p.rider_ref.hex(), "ok"),
+        ("S04", "in", NOW + 4, p.rider_ref.hex(), "ok"),
+    ]
     # storing the same accepted tap again (a retried write) is one tap
     assert g.store.append(pending[0]) is False
     assert g.store.mark_uploaded([pending[0].tap_id, "tap_unknown"]) == 1

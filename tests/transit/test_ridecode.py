@@ -10,6 +10,7 @@ import zxingcpp
 from onecity.transit.ridecode import certificate, code
 from onecity.transit.ridecode.certificate import MalformedRideCode
 from onecity.transit.ridecode.keys import KeySet, KeySetError, kid_of
+from tests.transit.pure import _clean_state  # noqa: F401 - no database: no table wipe
 from tests.transit.ride_helpers import NOW, PLATFORM, PLATFORM_NEXT, phone
 
 
@@ -19,7 +20,12 @@ def test_layout_and_round_trip():
     assert (len(p.cert), len(raw)) == (certificate.CERT_BYTES, code.CODE_BYTES) == (126, 196)
     parsed = code.parse_code(code.decode_qr(code.to_qr_text(raw)))
     c = parsed.certificate
-    assert (c.kid, c.serial, c.rider_ref, c.device_public) == (PLATFORM.kid, p.serial, p.rider_ref, p.device.public)
+    assert (c.kid, c.serial, c.rider_ref, c.device_public) == (
+        PLATFORM.kid,
+        p.serial,
+        p.rider_ref,
+        p.device.public,
+    )
     assert (c.not_after - c.not_before, c.max_fare, c.flags) == (24 * 3600, 5000, 3)
     assert (parsed.ts, parsed.counter) == (NOW, 7)
     # the tap id depends on what is signed, not on the text: the same code gives the same id
@@ -82,7 +88,9 @@ def test_truncation_and_garbage_are_typed_errors():
 
 def test_issue_refuses_bad_fields():
     with pytest.raises(ValueError):
-        certificate.issue_certificate(PLATFORM, serial=1, rider_ref=b"short", device_public=bytes(32), not_before=NOW)
+        certificate.issue_certificate(
+            PLATFORM, serial=1, rider_ref=b"short", device_public=bytes(32), not_before=NOW
+        )
     with pytest.raises(ValueError):
         certificate.issue_certificate(PLATFORM, serial=1, rider_ref=bytes(8), device_public=bytes(32),
                                       not_before=NOW, flags=0x80)  # fmt: skip

@@ -124,7 +124,8 @@ def issued(request: Request, db: DbSession, p: Principal = Depends(READERS)) -> 
 # --- issuing one ----------------------------------------------------------------------------------
 
 def _new_form(request: Request, p: Principal, issuer: IssuerOut, type_id: str | None, *, status: int = 200,
-              error: str | None = None, values: dict[str, Any] | None = None, citizen_id: str = "") -> Response:
+              error: str | None = None, values: dict[str, Any] | None = None, citizen_id: str = "",
+              holder_id_number: str = "") -> Response:
     lang = negotiate(request)
     ctype = None
     if type_id:
@@ -134,7 +135,7 @@ def _new_form(request: Request, p: Principal, issuer: IssuerOut, type_id: str | 
             ctype = None
     return _page(request, "credcon_new.html", p, issuer, status=status, error=error, all_types=_all_types(lang),
                  ctype=ctype, fields=_form_fields(ctype, lang) if ctype else [], values=values or {},
-                 citizen_id=citizen_id)
+                 citizen_id=citizen_id, holder_id_number=holder_id_number)
 
 
 @router.get("/console/credentials/new", response_class=HTMLResponse)
@@ -150,16 +151,18 @@ async def new_submit(request: Request, db: DbSession, p: Principal = Depends(ISS
     issuer = _issuer(db, p)
     type_id = str(form.get("type_id") or "")
     citizen_id = str(form.get("citizen_id") or "").strip()
+    holder_id_number = str(form.get("holder_id_number") or "").strip()
     values = {k[len(CLAIM_PREFIX):]: v for k, v in form.items() if k.startswith(CLAIM_PREFIX) and isinstance(v, str)}
     try:
         ctype = types.get_type(type_id)
         out = service.issue_credential(db, issuer_id=issuer.issuer_id, type_id=ctype.id,
-                                       claims=_claims_from_form(ctype, form), citizen_id=citizen_id or None, actor=p)
+                                       claims=_claims_from_form(ctype, form), citizen_id=citizen_id or None, actor=p,
+                                       holder_id_number=holder_id_number or None)
     except DomainError as exc:
         db.rollback()
         message = exc.title(negotiate(request)) + (f" ({exc.detail})" if exc.detail else "")
         return _new_form(request, p, issuer, type_id, status=exc.status, error=message, values=values,
-                         citizen_id=citizen_id)
+                         citizen_id=citizen_id, holder_id_number=holder_id_number)
     return RedirectResponse(f"/console/credentials/{out.credential_id}?done=issued", status_code=303)
 
 

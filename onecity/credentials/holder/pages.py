@@ -14,7 +14,7 @@ The access history (`/app/credentials/history`) is its own page, linked from her
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse, Response
 from onecity import clock
 from onecity.authz import Principal, allow_page
 from onecity.credentials import presentation
+from onecity.credentials.schemas import WalletItem
 from onecity.credentials.service import claims, wallet
 from onecity.deps import DbSession
 from onecity.errors import DomainError
@@ -45,12 +46,24 @@ def _day(dt: datetime | None) -> str:
     return clock.aware(dt).astimezone(clock.CITY_TZ).strftime("%Y-%m-%d") if dt else ""
 
 
+def _last_day(dt: datetime | None) -> str:
+    """The last valid day of an end of validity (the start of the next day, Beijing time)."""
+    return _day(clock.aware(dt) - timedelta(seconds=1)) if dt else ""
+
+
 def face_url(credential_id: str) -> str:
     return "/app/face?" + urlencode({"act": claims.CLAIM_ACT, "next": f"{HOME}/{credential_id}/claim"})
 
 
 def _ctx(request: Request, principal: Principal, **ctx: Any) -> dict[str, Any]:
-    return {"lang": negotiate(request), "local": _local, "day": _day, "home": HOME, "history": HISTORY,
+    lang = negotiate(request)
+
+    def field_list(item: WalletItem, names: Any) -> str:
+        labels = item.labels or {}
+        return ("、" if lang == "zh-CN" else ", ").join(
+            labels[n][0 if lang == "zh-CN" else 1] for n in names if n in labels)
+
+    return {"local": _local, "day": _day, "last_day": _last_day, "home": HOME, "history": HISTORY, "field_list": field_list,
             "config": {"citizen_id": principal.id, "now": clock.now().isoformat(), "lang": negotiate(request),
                        "rotate_s": presentation.ROTATE_S}, **ctx}
 

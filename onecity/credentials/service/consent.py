@@ -33,7 +33,13 @@ from onecity import clock
 from onecity.audit import service as audit
 from onecity.authz import Principal
 from onecity.credentials import types
-from onecity.credentials.models import Credential, CredentialAccess, CredentialConsent, CredentialStatusList, Issuer
+from onecity.credentials.models import (
+    Credential,
+    CredentialAccess,
+    CredentialConsent,
+    CredentialStatusList,
+    Issuer,
+)
 from onecity.credentials.schemas import AccessOut, ConsentOut, CredentialRead
 from onecity.credentials.service.issuance import CredentialNotFound, _claims
 from onecity.errors import Forbidden, InvalidInput, NotFound

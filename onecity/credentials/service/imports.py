@@ -2,7 +2,8 @@
 
 The file (UTF-8, with or without a BOM, or GB 18030 as spreadsheets in China save it) has a header
 row naming its columns: `type_id` (required), `citizen_id` (optional: `cit_…` to issue to a citizen
-directly; left empty the certificate waits to be claimed) and the certificate fields by name
+directly; left empty the certificate waits to be claimed), `holder_id_number` (optional: the
+resident ID number of the person who may claim it) and the certificate fields by name
 (`name`, `id_number`, …, as in the type's schema). An empty cell is an absent field.
 
 Rules kept here:
@@ -46,7 +47,7 @@ from onecity.ids import new_id
 
 MAX_ROWS = 5000
 MAX_BYTES = 4 * 1024 * 1024
-RESERVED = ("type_id", "citizen_id")
+RESERVED = ("type_id", "citizen_id", "holder_id_number")
 _TRUE = {"true", "1", "yes", "y", "是", "有"}
 _FALSE = {"false", "0", "no", "n", "否", "无"}
 
@@ -119,9 +120,11 @@ def _rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     return header, rows
 
 
-def _check_row(session: Session, row: dict[str, str]) -> tuple[tuple[str, dict[str, Any], str | None] | None,
-                                                                list[str]]:
-    """((type id, normalised claims, citizen id), []) or (None, reasons)."""
+_Item = tuple[str, dict[str, Any], str | None, str | None]  # type id, claims, citizen id, holder ID number
+
+
+def _check_row(session: Session, row: dict[str, str]) -> tuple[_Item | None, list[str]]:
+    """((type id, normalised claims, citizen id, holder ID number), []) or (None, reasons)."""
     reasons: list[str] = []
     if row.pop("\0extra", None):
         reasons.append("more cells than the header has columns")
@@ -136,6 +139,9 @@ def _check_row(session: Session, row: dict[str, str]) -> tuple[tuple[str, dict[s
             identity.get_citizen(session, citizen_id)
         except identity.CitizenNotFound:
             reasons.append(f"citizen_id: no such citizen “{citizen_id[:40]}”")
+    holder = row.get("holder_id_number", "").strip().upper() or None
+    if holder is not None and not types.id_number_ok(holder):
+        reasons.append("holder_id_number: not a valid resident ID number")
     claims = {k: _coerce(ctype, k, v) for k, v in row.items() if k not in RESERVED and v.strip()}
     try:
         normalised = types.validate_claims(ctype, claims)
@@ -144,7 +150,7 @@ def _check_row(session: Session, row: dict[str, str]) -> tuple[tuple[str, dict[s
         normalised = {}
     if reasons:
         return None, reasons
-    return (ctype.id, normalised, citizen_id), []
+    return (ctype.id, normalised, citizen_id, holder), []
 
 
 def _out(row: CredentialImport, issuer_public_id: str, *, replayed: bool = False) -> ImportOut:
@@ -173,13 +179,13 @@ def import_csv(session: Session, *, issuer_id: str, data: bytes, filename: str =
     _, rows = _rows(_decode(data))
     if not rows:
         raise ImportFileInvalid(detail="no data rows")
-    accepted: list[tuple[int, tuple[str, dict[str, Any], str | None]]] = []
+    accepted: list[tuple[int, _Item]] = []
     rejected: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for line, row in rows:
         item, reasons = _check_row(session, row)
         if item is not None:
-            key = json.dumps([item[0], item[2], item[1]], ensure_ascii=False, sort_keys=True)
+            key = json.dumps([item[0], item[2], item[3], item[1]], ensure_ascii=False, sort_keys=True)
             if key in seen:
                 item, reasons = None, [f"duplicate of line {seen[key]}"]
             else:
@@ -189,9 +195,9 @@ def import_csv(session: Session, *, issuer_id: str, data: bytes, filename: str =
         else:
             accepted.append((line, item))
     issued = []
-    for line, (type_id, claims, citizen_id) in accepted:
+    for line, (type_id, claims, citizen_id, holder) in accepted:
         out = issue_credential(session, issuer_id=issuer.public_id, type_id=type_id, claims=claims,
-                               citizen_id=citizen_id, actor=actor)
+                               citizen_id=citizen_id, actor=actor, holder_id_number=holder)
         issued.append({"line": line, "credential_id": out.credential_id})
     name = (filename or "import.csv").replace("\\", "/").rsplit("/", 1)[-1][:200] or "import.csv"
     now = clock.now()
@@ -227,5 +233,5 @@ def template_csv(type_id: str) -> str:
     """A header row (and nothing else) for importing certificates of `type_id`."""
     ctype = types.get_type(type_id)
     buf = io.StringIO()
-    csv.writer(buf).writerow(["type_id", "citizen_id", *(f.name for f in ctype.fields)])
+    csv.writer(buf).writerow(["type_id", "citizen_id", "holder_id_number", *(f.name for f in ctype.fields)])
     return buf.getvalue()

@@ -107,9 +107,6 @@ def insurer_account_key(insurer_org_id: str) -> str:
 
 def insurer_account_id(session: Session, insurer_org_id: str) -> str:
     """The insurer's city-side payable ledger account, opened (idempotently) on first use."""
-    cache: dict[str, str] = session.info.setdefault("medinsure.commercial.insurer_accounts", {})
-    if insurer_org_id in cache:
-        return cache[insurer_org_id]
     row = session.scalars(select(CommercialInsurer)
                           .where(CommercialInsurer.insurer_org_id == insurer_org_id)).one_or_none()
     if row is None:
@@ -123,7 +120,6 @@ def insurer_account_id(session: Session, insurer_org_id: str) -> str:
         ).on_conflict_do_nothing(index_elements=["insurer_org_id"]))
         row = session.scalars(select(CommercialInsurer)
                               .where(CommercialInsurer.insurer_org_id == insurer_org_id)).one()
-    cache[insurer_org_id] = row.ledger_account_id
     return row.ledger_account_id
 
 
@@ -213,12 +209,12 @@ def define_product(session: Session, *, insurer_org_id: str, code: str, name_zh:
         CommercialProduct.insurer_org_id == insurer_org_id, CommercialProduct.code == code))
     if taken:
         raise ProductExists()
-    insurer_account_id(session, insurer_org_id)
     row = _add_product(session, insurer_org_id=insurer_org_id, code=code, version=1, name_zh=name_zh,
                        name_en=name_en, ratio_bp=ratio_bp, deductible_fen=deductible_fen,
                        annual_limit_fen=annual_limit_fen, covers_outside=covers_outside,
                        excluded_codes=excluded_codes, excluded_categories=excluded_categories,
                        visit_types=visit_types)
+    insurer_account_id(session, insurer_org_id)
     out = _product_out(row)
     outbox.emit(session, "medinsure.commercial.product_defined",
                 {"product_id": row.product_id, "insurer_org_id": insurer_org_id, "code": code, "version": 1})

@@ -67,13 +67,9 @@ def due_days() -> int:
 def credit_line_account_id(session: Session) -> str:
     """The city's credit line ledger account (opened on first use). No flags: a refund of a debt
     already collected credits it before the wallet's share is returned in the same transaction."""
-    cached = session.info.get("medinsure.paylater.credit_line")
-    if cached is not None:
-        return str(cached)
     acc = ledger.account_by_key(session, CREDIT_LINE_KEY) or ledger.open_account(
         session, key=CREDIT_LINE_KEY, code="credit_line", owner="city", currency=CURRENCY, flags=0,
         name="先诊后付垫付 pay-later credit line")
-    session.info["medinsure.paylater.credit_line"] = acc.id
     return acc.id
 
 

@@ -34,8 +34,15 @@ from onecity.medinsure.service.insured import (
     personal_account_id,
 )
 from onecity.medinsure.service.pharmacy import place_order
-from onecity.medinsure.service.policies import list_policies, policy_by_key, policy_for, publish_policy, seed_policies
+from onecity.medinsure.service.policies import (
+    list_policies,
+    policy_by_key,
+    policy_for,
+    publish_policy,
+    seed_policies,
+)
 from onecity.medinsure.service.refunds import refund, refunds_of
+from onecity.medinsure.service.seeding import seed_city
 from onecity.medinsure.service.settlement import (
     confirm,
     get_settlement,
@@ -64,6 +71,6 @@ __all__ = [
     "list_visits_for_citizen", "list_visits_for_institution", "may_act_for", "parse_day", "pending_confirmations",
     "personal_account_id", "pharmacy_catalogue", "place_order", "policy_by_key", "policy_for", "presettle",
     "publish_policy", "purge_codes", "quote", "refund", "refunds_of", "register_institution", "scan_code",
-    "seed_policies", "set_pharmacy_prices", "settle", "settlement_for_visit", "signing_key_id",
+    "seed_city", "seed_policies", "set_pharmacy_prices", "settle", "settlement_for_visit", "signing_key_id",
     "signing_public_pem", "upload_fees", "verify_code", "verify_receipt",
 ]

@@ -32,7 +32,6 @@ from onecity.medinsure.models import MedAccumulator, MedInsured
 from onecity.medinsure.schemas import AccumulatorsOut, InsuredOut
 from onecity.medinsure.service.policies import city as policy_city
 
-
 # --- the city's accounts -------------------------------------------------------------------------
 
 def fund_account_id(session: Session) -> str:

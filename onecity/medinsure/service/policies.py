@@ -99,7 +99,8 @@ def seed_policies(session: Session, *, actor: str = "system:medinsure") -> list[
 def city(session: Session) -> str:
     """The city whose policies this deployment applies: the city of the stored policies (the demo city
     `rules.demo_policies()` names when none is stored yet)."""
-    url = str(session.get_bind().url)
+    bind = session.get_bind()
+    url = str(getattr(bind, "url", "") or getattr(getattr(bind, "engine", None), "url", ""))
     found = _CITY.get(url)
     if found is None:
         found = session.scalar(select(MedPolicy.city).order_by(MedPolicy.id).limit(1))

@@ -26,12 +26,22 @@ from onecity.ledger import service as ledger
 from onecity.ledger.schemas import TransferSpec
 from onecity.medinsure import rules
 from onecity.medinsure.commercial import service as commercial
-from onecity.medinsure.errors import BalanceInsufficient, RefundExceedsBill, RefundLinesInvalid, SettlementNotFound
+from onecity.medinsure.errors import (
+    BalanceInsufficient,
+    RefundExceedsBill,
+    RefundLinesInvalid,
+    SettlementNotFound,
+)
 from onecity.medinsure.models import MedRefund, MedRefundedLine, MedSettlement, MedVisit
 from onecity.medinsure.paylater import service as paylater
 from onecity.medinsure.schemas import RefundOut
 from onecity.medinsure.service.institutions import institution_account_id
-from onecity.medinsure.service.insured import insured_by_row_id, lock_accumulators, store_accumulators, to_rules
+from onecity.medinsure.service.insured import (
+    insured_by_row_id,
+    lock_accumulators,
+    store_accumulators,
+    to_rules,
+)
 from onecity.medinsure.service.settlement import REFUND_CODE, category_of
 from onecity.medinsure.service.visits import PARTLY_REFUNDED, REFUNDED, locked
 

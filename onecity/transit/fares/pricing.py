@@ -103,6 +103,12 @@ def _transfer_rule(system: FareSystem, prev: PricedLeg, cur: Leg, cur_group: str
     return None
 
 
+def _with_transfer(fare_transfer_type: int, *, a: int, ab: int, b: int) -> int:
+    """What the next leg costs: type 0 (A + AB) AB, type 1 (A + AB + B) B + AB, type 2 (AB) AB − A;
+    never below nothing."""
+    return max(0, {0: ab, 1: b + ab, 2: ab - a}[fare_transfer_type])
+
+
 def price_legs(system: FareSystem, legs: Iterable[Leg]) -> Statement:
     ordered = sorted(legs, key=lambda g: (g.start, g.leg_id))
     priced: list[PricedLeg] = []
@@ -123,10 +129,9 @@ def price_legs(system: FareSystem, legs: Iterable[Leg]) -> Statement:
         after, transfer = base, None
         if prev is not None:
             transfer = _transfer_rule(system, prev, leg, group, chain)
-        if transfer is not None:
+        if transfer is not None and prev is not None:
             ab = system.amount(transfer.fare_product_id) if transfer.fare_product_id else 0
-            after = {0: ab, 1: max(0, base + ab), 2: max(0, ab - prev.after_transfer if prev else ab)}[
-                transfer.fare_transfer_type]
+            after = _with_transfer(transfer.fare_transfer_type, a=prev.after_transfer, ab=ab, b=base)
             chain += 1
         else:
             chain = 0
@@ -147,7 +152,9 @@ def price_legs(system: FareSystem, legs: Iterable[Leg]) -> Statement:
         by_day[day] += charge
         prev = PricedLeg(leg, product, group, dist, base, after, charge, transfer, tuple(capped), day)
         priced.append(prev)
-    return Statement(priced, [g for g in ordered if g.status == OPEN], sum(p.charged for p in priced), dict(by_day))
+    return Statement(
+        priced, [g for g in ordered if g.status == OPEN], sum(p.charged for p in priced), dict(by_day)
+    )
 
 
 def price(system: FareSystem, taps: Iterable[Tap], *, corrections: Iterable[Correction] = (),

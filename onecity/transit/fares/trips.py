@@ -60,7 +60,11 @@ class Leg:
 
 
 def match_legs(
-    taps: Iterable[Tap], system: FareSystem, *, corrections: Iterable[Correction] = (), as_of: int | None = None
+    taps: Iterable[Tap],
+    system: FareSystem,
+    *,
+    corrections: Iterable[Correction] = (),
+    as_of: int | None = None,
 ) -> list[Leg]:
     unique: dict[str, Tap] = {}
     for t in taps:  # an uploaded-twice tap is one tap; should two copies differ, the same one wins always
@@ -84,7 +88,9 @@ def match_legs(
             if network.tap_out:
                 open_tap = t
             else:
-                legs.append(Leg(t.tap_id, t.network_id, COMPLETE, t.at, t.at, t.stop_id, t.stop_id, (t.tap_id,)))
+                legs.append(
+                    Leg(t.tap_id, t.network_id, COMPLETE, t.at, t.at, t.stop_id, t.stop_id, (t.tap_id,))
+                )
         elif t.direction == "out" and network.tap_out:
             if open_tap is not None and open_tap.network_id == t.network_id and \
                     t.at - open_tap.at <= network.max_trip_minutes * 60:  # fmt: skip

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass
+from functools import cached_property
 
 from onecity.errors import DomainError
 from onecity.transit.ridecode.keys import KID_BYTES, SigningKey
@@ -81,6 +82,7 @@ class DeviceCertificate:
     def signed_message(self) -> bytes:
         return CERT_DOMAIN + self.body
 
+    @cached_property
     def digest(self) -> bytes:
         """SHA-256 of the whole certificate: what the device signs each code over."""
         return hashlib.sha256(self.raw).digest()
@@ -123,4 +125,6 @@ def parse_certificate(raw: bytes) -> DeviceCertificate:
     if na <= nb or flags & ~FLAGS_ALL:
         raise MalformedRideCode("malformed", "certificate validity or flags out of range")
     assert len(kid) == KID_BYTES
-    return DeviceCertificate(kid, serial, rider, device, nb, na, max_fare, flags, raw[BODY_BYTES:], bytes(raw))
+    return DeviceCertificate(
+        kid, serial, rider, device, nb, na, max_fare, flags, raw[BODY_BYTES:], bytes(raw)
+    )

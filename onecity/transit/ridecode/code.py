@@ -26,6 +26,7 @@ import struct
 from dataclasses import dataclass
 
 import base45
+import numpy as np
 
 from onecity.transit.ridecode.certificate import (
     CERT_BYTES,
@@ -42,7 +43,10 @@ CODE_BYTES = CERT_BYTES + _TAIL.size + SIG_BYTES  # 196
 CODE_DOMAIN = b"OCT1-ride"
 MAX_TEXT_CHARS = 512
 TEXT_CHARS = CODE_BYTES // 2 * 3  # 294
-_BASE45 = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+_BASE45 = frozenset(_ALPHABET)
+_DIGITS = bytes(_ALPHABET.index(chr(i)) if chr(i) in _ALPHABET else 255 for i in range(256))
+_WEIGHTS = np.array([1, 45, 2025], dtype=np.uint32)
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class RideCode:
     signature: bytes
 
     def signed_message(self) -> bytes:
-        return signed_message(self.certificate.digest(), self.ts, self.counter)
+        return signed_message(self.certificate.digest, self.ts, self.counter)
 
     @property
     def replay_key(self) -> tuple[int, int, int]:
@@ -63,7 +67,7 @@ class RideCode:
     @property
     def tap_id(self) -> str:
         """Deterministic from the signed content, so a tap uploaded twice is one tap."""
-        h = hashlib.sha256(b"OCT1-tap" + self.certificate.digest() + _TAIL.pack(self.ts, self.counter))
+        h = hashlib.sha256(b"OCT1-tap" + self.certificate.digest + _TAIL.pack(self.ts, self.counter))
         return "tap_" + h.hexdigest()[:26]
 
 
@@ -74,7 +78,11 @@ def signed_message(cert_digest: bytes, ts: int, counter: int) -> bytes:
 def make_code(certificate: bytes, device: SigningKey, *, ts: int, counter: int) -> bytes:
     """The phone's side: sign one ride code with the device key."""
     digest = hashlib.sha256(certificate).digest()
-    return certificate + _TAIL.pack(ts, counter & 0xFFFF) + device.sign(signed_message(digest, ts, counter & 0xFFFF))
+    return (
+        certificate
+        + _TAIL.pack(ts, counter & 0xFFFF)
+        + device.sign(signed_message(digest, ts, counter & 0xFFFF))
+    )
 
 
 def parse_code(raw: bytes) -> RideCode:
@@ -119,8 +127,8 @@ def decode_qr(data: str | bytes) -> bytes:
     if not _BASE45.issuperset(text):
         raise MalformedRideCode("malformed", "not Base45")
     try:
-        return bytes(base45.b45decode(text))
-    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        return b45decode(text)
+    except ValueError as exc:
         # the start of a ride code that stops short of a whole one is what a cut-off scan looks like
         reason = "truncated" if len(text) < TEXT_CHARS and _starts_like_a_code(text) else "malformed"
         raise MalformedRideCode(reason, "not Base45") from exc
@@ -130,6 +138,28 @@ def _starts_like_a_code(text: str) -> bool:
     if len(text) < 3:
         return True
     try:
-        return bytes(base45.b45decode(text[:3]))[:1] == bytes([VERSION])
-    except (ValueError, TypeError, KeyError, IndexError):
+        return b45decode(text[:3])[:1] == bytes([VERSION])
+    except ValueError:
         return False
+
+
+def b45decode(text: str) -> bytes:
+    """RFC 9285 Base45 decoding, vectorised (a fifth of the `base45` package's time on a ride code,
+    which is a fifth of a gate's verification); raises ValueError on anything not canonical Base45.
+    tests/transit/test_fuzz_ridecode.py checks it against the `base45` package."""
+    digits = np.frombuffer(text.encode("ascii").translate(_DIGITS), dtype=np.uint8)
+    if digits.size and int(digits.max()) == 255:
+        raise ValueError("not a Base45 character")
+    whole, rest = divmod(digits.size, 3)
+    if rest == 1:
+        raise ValueError("a Base45 text cannot end with one character")
+    values = digits[: whole * 3].reshape(-1, 3).astype(np.uint32) @ _WEIGHTS
+    if values.size and int(values.max()) > 0xFFFF:
+        raise ValueError("Base45 triple out of range")
+    out = values.astype(">u2").tobytes()
+    if rest == 2:
+        last = int(digits[-2]) + int(digits[-1]) * 45
+        if last > 0xFF:
+            raise ValueError("Base45 pair out of range")
+        out += bytes([last])
+    return out

@@ -27,7 +27,9 @@ def kid_of(public: bytes) -> bytes:
 
 def public_from_seed(seed: bytes) -> bytes:
     return (
-        ed25519.Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        ed25519.Ed25519PrivateKey.from_private_bytes(seed)
+        .public_key()
+        .public_bytes(Encoding.Raw, PublicFormat.Raw)
     )
 
 

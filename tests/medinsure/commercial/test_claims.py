@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from onecity import clock
 from onecity.medinsure import rules
@@ -21,6 +22,7 @@ from onecity.medinsure.commercial.errors import (
     ClaimNotFound,
     ReversalExceedsClaim,
 )
+from onecity.outbox import OutboxEvent
 from tests.identity.factories import make_citizen
 from tests.medinsure.commercial.factories import acc, bill, make_insurer, make_policy, make_product, settle
 
@@ -87,6 +89,16 @@ def test_deductible_then_ratio_then_limit_then_refunds(session, world):
     claims, _ = commercial.list_claims(session, insurer_org_id=insurer.public_id)
     assert [(c.settlement_ref, c.paid_fen, c.refunded_fen) for c in claims] == [
         ("S4", 0, 0), ("S3", 46_000, 46_000), ("S2", 4_000, 4_000), ("S1", 0, 0)]
+    page, cursor = commercial.list_claims(session, insurer_org_id=insurer.public_id, limit=3)
+    assert len(page) == 3 and cursor == page[-1].claim_id
+    rest, end = commercial.list_claims(session, insurer_org_id=insurer.public_id, after=cursor)
+    assert [c.settlement_ref for c in rest] == ["S1"] and end is None
+    events = session.scalars(select(OutboxEvent).where(OutboxEvent.topic.like("medinsure.commercial.claim_%"))
+                             .order_by(OutboxEvent.id)).all()
+    assert [(e.topic.rsplit(".", 1)[1], e.payload["settlement_ref"]) for e in events] == [
+        ("claim_recorded", "S1"), ("claim_recorded", "S2"), ("claim_recorded", "S3"), ("claim_recorded", "S4"),
+        ("claim_reversed", "S3"), ("claim_reversed", "S2")]
+    assert events[-1].payload["refund_fen"] == 4_000 and events[-1].payload["deductible_returned_fen"] == 4_000
 
 
 def test_partial_refund_of_a_two_line_claim(session, world):

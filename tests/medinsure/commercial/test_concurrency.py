@@ -40,7 +40,7 @@ def test_racing_settlements_share_the_deductible_and_the_limit(session):
     with ThreadPoolExecutor(max_workers=8) as pool:
         paid = list(pool.map(one, range(8)))
     # In whatever order they ran: the first uses the 10_000 deductible and pays 80 % of 10_000 = 8_000;
-    # the next four pay 80 % of 20_000 = 16_000, 16_000, 10_000 (the limit's last 50_000 − 40_000), 0 …
+    # the next three 80 % of 20_000 = 16_000, 16_000, then 10_000 (the limit's last 50_000 − 40_000); the rest 0.
     assert sorted(paid) == [0, 0, 0, 0, 8_000, 10_000, 16_000, 16_000]
     assert acc(session, policy, 2026) == (10_000, 50_000)
     claims, _ = commercial.list_claims(session, insurer_org_id=insurer.public_id)

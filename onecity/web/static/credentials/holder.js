@@ -215,11 +215,12 @@
     const head = concat([Uint8Array.of(0x84), cbor(certificate)]);
     const tail = concat([cbor(ts), cbor(hint), cbor(sig)]);
     const raw = concat([head, tail]);
-    let packed;
+    // Without the preset dictionary the stream is valid too; the dictionary pays for a full
+    // certificate (~70 characters), less than its few bytes of overhead for a small purpose view.
+    let packed = await streamBytes("deflate", raw);
     if (prefix) {
-      packed = concat([prefix, await streamBytes("deflate-raw", tail), adler32(raw)]);
-    } else {
-      packed = await streamBytes("deflate", raw);  // no preset dictionary: longer, still valid
+      const withDict = concat([prefix, await streamBytes("deflate-raw", tail), adler32(raw)]);
+      if (withDict.length < packed.length) packed = withDict;
     }
     return { text: "OC1:" + b45encode(packed), cbor: raw, ts: ts };
   }

@@ -1,0 +1,33 @@
+"""How the medical-insurance pages show figures: fen as yuan, times in the city's zone, and payers by
+name in the request's language (a relative by their masked name, a commercial policy by its product)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from onecity import money
+from onecity.clock import CITY_TZ
+from onecity.i18n import t
+
+PAYER_KINDS = ("fund", "personal_account", "family", "commercial", "wallet", "credit_line")
+
+
+def yuan(fen: int | None) -> str:
+    return money.yuan(fen or 0)
+
+
+def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return dt.astimezone(CITY_TZ).strftime(fmt) if dt else "—"
+
+
+def payer_kind(payer: str) -> str:
+    return payer.split(":", 1)[0]
+
+
+def payer_label(lang: str, payer: str, names: Mapping[str, str] | None = None) -> str:
+    """`fund` → 统筹基金; `family:cit_…` → 家庭共济（王*明）when the name is known; else the kind's name."""
+    kind = payer_kind(payer)
+    label = t(lang, f"medinsure.payer.{kind}") if kind in PAYER_KINDS else payer
+    name = (names or {}).get(payer)
+    return f"{label}（{name}）" if name and lang == "zh-CN" else f"{label} ({name})" if name else label

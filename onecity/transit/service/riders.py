@@ -1,0 +1,153 @@
+"""Riders (乘客) and their device certificates (设备证书): the ride-code provisioning.
+
+A citizen's phone generates its own Ed25519 device key and sends the public half; the platform signs
+a certificate (transit.ridecode.certificate) binding it to the rider's opaque reference for 24 h.
+The rider reference is 8 random bytes: gates and operators see it, only this module maps it to the
+citizen. A rider in arrears or on the deny-list gets no certificate.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from onecity import clock, outbox
+from onecity.payments.wallet import service as wallet
+from onecity.transit.models import TransitDeviceCertificate, TransitRider
+from onecity.transit.ridecode import certificate
+from onecity.transit.schemas import CertificateOut, RiderOut
+from onecity.transit.service import deny, keys
+from onecity.transit.service.errors import DeviceKeyInvalid, InvalidTransitInput, RiderDenied, RiderInArrears
+
+MAX_FARE = 5000  # fen: the most one post-paid ride may cost, carried in the certificate
+FLAGS = certificate.FLAG_METRO | certificate.FLAG_BUS
+PAYMENT_MODES = ("postpaid", "card")
+
+
+def rider_of(session: Session, citizen_id: str, *, create: bool = True) -> TransitRider | None:
+    """The citizen's rider record, made on first use (a real-name verified citizen with a wallet)."""
+    row = session.scalars(select(TransitRider).where(TransitRider.citizen_id == citizen_id)).one_or_none()
+    if row is not None or not create:
+        return row
+    wallet.wallet_account_id(session, citizen_id)  # RealNameRequired for an unverified citizen
+    now = clock.now()
+    for _ in range(5):
+        ref = os.urandom(certificate.RIDER_REF_BYTES).hex()
+        try:
+            with session.begin_nested():
+                row = TransitRider(rider_ref=ref, citizen_id=citizen_id, payment_mode="postpaid", in_arrears=False,
+                                   created_at=now, updated_at=now)
+                session.add(row)
+            return row
+        except IntegrityError:
+            row = session.scalars(select(TransitRider).where(TransitRider.citizen_id == citizen_id)).one_or_none()
+            if row is not None:
+                return row  # a concurrent first request made it
+    raise RuntimeError("could not draw a fresh rider reference")
+
+
+def rider(session: Session, citizen_id: str) -> TransitRider:
+    row = rider_of(session, citizen_id)
+    assert row is not None
+    return row
+
+
+def rider_by_ref(session: Session, rider_ref: str) -> TransitRider | None:
+    return session.scalars(select(TransitRider).where(TransitRider.rider_ref == rider_ref)).one_or_none()
+
+
+def riders_by_ref(session: Session, refs: set[str]) -> dict[str, TransitRider]:
+    if not refs:
+        return {}
+    return {r.rider_ref: r for r in session.scalars(select(TransitRider).where(TransitRider.rider_ref.in_(refs)))}
+
+
+def rider_summary(session: Session, citizen_id: str) -> RiderOut:
+    r = rider(session, citizen_id)
+    return RiderOut(rider_ref=r.rider_ref, payment_mode=r.payment_mode, in_arrears=r.in_arrears,
+                    denied=deny.is_denied(session, kind="rider", value=r.rider_ref))
+
+
+def decode_device_key(text: str) -> bytes:
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise DeviceKeyInvalid() from exc
+    if len(raw) != 32:
+        raise DeviceKeyInvalid()
+    try:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError as exc:
+        raise DeviceKeyInvalid() from exc
+    return raw
+
+
+def issue_certificate(session: Session, *, citizen_id: str, device_public: bytes) -> CertificateOut:
+    """Sign a device certificate valid 24 h from now. Refused (RiderInArrears, RiderDenied) for a
+    rider who owes fares or is on the deny-list, and for a device key reported lost."""
+    r = rider(session, citizen_id)
+    if r.in_arrears:
+        raise RiderInArrears()
+    if deny.is_denied(session, kind="rider", value=r.rider_ref):
+        raise RiderDenied()
+    lost = session.scalars(select(TransitDeviceCertificate.id).where(
+        TransitDeviceCertificate.device_public == device_public,
+        TransitDeviceCertificate.status == "revoked")).first()
+    if lost is not None:
+        raise RiderDenied("this device key was reported lost")
+    signer = keys.signing_key(session)
+    now = int(clock.now().timestamp())
+    for _ in range(5):
+        serial = int.from_bytes(os.urandom(6), "big")
+        if session.scalars(select(TransitDeviceCertificate.id).where(
+                TransitDeviceCertificate.serial == serial)).first() is None:
+            break
+    raw = certificate.issue_certificate(signer, serial=serial, rider_ref=bytes.fromhex(r.rider_ref),
+                                        device_public=device_public, not_before=now, max_fare=MAX_FARE, flags=FLAGS)
+    cert = certificate.parse_certificate(raw)
+    nb, na = datetime.fromtimestamp(cert.not_before, UTC), datetime.fromtimestamp(cert.not_after, UTC)
+    session.add(TransitDeviceCertificate(serial=serial, rider_ref=r.rider_ref, device_public=device_public,
+                                         kid=signer.kid.hex(), not_before=nb, not_after=na, status="active",
+                                         issued_at=clock.now()))
+    outbox.emit(session, "transit.certificate_issued", {"rider_ref": r.rider_ref, "serial": serial,
+                                                        "kid": signer.kid.hex(), "not_after": na.isoformat()})
+    session.flush()
+    return CertificateOut(certificate=base64.b64encode(raw).decode(), serial=serial, kid=signer.kid.hex(),
+                          rider_ref=r.rider_ref, not_before=nb, not_after=na, max_fare=MAX_FARE, flags=FLAGS)
+
+
+def report_device_lost(session: Session, *, citizen_id: str, serial: int) -> bool:
+    """Revoke every certificate of the phone that holds `serial` and deny them at the gates."""
+    r = rider(session, citizen_id)
+    row = session.scalars(select(TransitDeviceCertificate).where(TransitDeviceCertificate.serial == serial,
+                                                                 TransitDeviceCertificate.rider_ref == r.rider_ref)
+                          ).one_or_none()
+    if row is None:
+        raise InvalidTransitInput("no such certificate of yours")
+    changed = False
+    for c in session.scalars(select(TransitDeviceCertificate).where(
+            TransitDeviceCertificate.device_public == row.device_public)):
+        if c.status != "revoked":
+            c.status = "revoked"
+        if c.not_after > clock.now():
+            changed |= deny.add(session, kind="serial", value=str(c.serial), reason="lost")
+    return changed
+
+
+def set_payment_mode(session: Session, *, citizen_id: str, mode: str) -> RiderOut:
+    if mode not in PAYMENT_MODES:
+        raise InvalidTransitInput(f"payment mode is one of {PAYMENT_MODES}")
+    r = rider(session, citizen_id)
+    if r.payment_mode != mode:
+        r.payment_mode, r.updated_at = mode, clock.now()
+        outbox.emit(session, "transit.payment_mode_changed", {"rider_ref": r.rider_ref, "mode": mode})
+    session.flush()
+    return rider_summary(session, citizen_id)
