@@ -5,6 +5,7 @@ platform-signed trust lists, added to the `onecity keys` group (see `keys_cli` i
     onecity keys issuer-rotate iss_… [--alg EdDSA] [--compromised]
     onecity keys trust-list --scope 440000 [--name 广东省] [--ttl-days 7] [--out gd.jws] \
         [--recognise sh.jws --recognise-key <Shanghai platform key, base64url>]
+    onecity keys trust-recognise sh.jws --key <Shanghai platform key, base64url>
 
 `trust-list` prints the platform's public key (base64url of the raw Ed25519 key) and its kid: give
 them to verifiers out of band, they pin them.
@@ -105,3 +106,26 @@ def trust_list(scope: str = typer.Option(..., help="Six-digit region code: 44030
                f"{len(content.recognised)} recognised list(s), expires {content.expires_at.isoformat()}", err=out is None)
     typer.echo(f"platform key EdDSA {jose.b64url_encode(platform_key.platform_public())} "
                f"(kid {platform_key.platform_kid()})", err=out is None)
+
+
+@keys_cli.command("trust-recognise")
+def trust_recognise(path: Path = typer.Argument(..., help="Another region's platform-signed trust list."),
+                    key: str = typer.Option(..., help="That platform's public key (base64url), obtained out of "
+                                                      "band.")) -> None:
+    """Recognise another region's trust list (互认): from now on this platform's own trust list embeds
+    it, and the online verifier accepts its issuers' certificates (until the list expires)."""
+    from onecity.credentials import service
+    from onecity.db import transaction
+
+    try:
+        public = jose.b64url_decode(key.strip())
+        text = path.read_text().strip()
+    except (jose.JoseError, OSError) as exc:
+        raise typer.BadParameter(f"cannot read the list or the key: {exc}") from exc
+    try:
+        with transaction() as s:
+            content = service.import_recognised_list(s, text=text, platform_public=public, actor=ACTOR)
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"recognised {content.scope} {content.name}: {len(content.issuers)} issuer(s), "
+               f"until {content.expires_at.isoformat()}")

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jwcrypto.jwk import JWK
 from sd_jwt.verifier import SDJWTVerifier
 from sqlalchemy import select
@@ -328,3 +330,39 @@ def test_an_unclaimed_certificate_is_claimable_by_the_holder_of_its_id_number(cl
         service.issue_credential(session, issuer_id=setup["issuer"].issuer_id, type_id="driving_licence",
                                  claims=_claims_for(other.person.id_number, other.person.name), actor="test",
                                  holder_id_number="110105198807142310")
+
+
+def test_a_reissued_certificate_shows_the_change_and_waits_to_be_claimed(client, session, setup) -> None:
+    from onecity.credentials import service
+
+    holder, cred = setup["holder"], setup["cred"]
+    t = _claim_to_token(client, session, holder, cred)
+    assert _credential(client, t["access_token"], holder.proof(t["c_nonce"])).status_code == 200
+    new = service.reissue_credential(session, issuer_id=setup["issuer"].issuer_id, credential_id=cred, actor="test")
+    session.commit()
+    listed = client.get("/v1/wallet/credentials", headers=holder.auth).json()["credentials"]
+    assert [(c["credential_id"], c["status"], c["claimed"], c["replaced_by"]) for c in listed] == [
+        (cred, "revoked", True, new.credential_id), (new.credential_id, "valid", False, None)]
+    assert client.get(f"/v1/wallet/credentials/{cred}/certificates", headers=holder.auth).status_code == 409
+    r = _offer(client, session, holder, cred)  # the old one is no longer claimable
+    assert r.status_code == 404
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.text(max_size=300), st.binary(max_size=200).map(lambda b: jose.b64url_encode(b) + "." * (len(b) % 3))))
+def test_proof_parsing_never_crashes(text: str) -> None:
+    """Whatever a wallet sends as a proof gets invalid_proof or invalid_nonce, never a crash."""
+    with pytest.raises((claims.ClaimProofInvalid, claims.ClaimNonceInvalid)):
+        claims.check_proof(text, audience=BASE, now=clock.now())
+
+
+@given(st.dictionaries(st.sampled_from(["typ", "alg", "jwk", "kid", "crit"]),
+                       st.one_of(st.text(max_size=20), st.integers(), st.none(), st.dictionaries(
+                           st.sampled_from(["kty", "crv", "x", "d"]), st.text(max_size=50), max_size=4)), max_size=5),
+       st.dictionaries(st.sampled_from(["aud", "iat", "nonce"]), st.one_of(st.text(max_size=20), st.integers(),
+                                                                           st.floats(allow_nan=True)), max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_proofs_with_any_header_and_claims_are_refused_cleanly(header: dict[str, Any], payload: dict[str, Any]) -> None:
+    token = f"{jose.json_b64(header)}.{jose.json_b64(payload)}.{jose.b64url_encode(bytes(64))}"
+    with pytest.raises((claims.ClaimProofInvalid, claims.ClaimNonceInvalid)):
+        claims.check_proof(token, audience=BASE, now=clock.now())

@@ -163,3 +163,13 @@ def test_a_holder_id_number_column_lets_that_person_claim_the_certificate_later(
     row = session.scalars(select(Credential).where(Credential.public_id == out.accepted[0].credential_id)).one()
     assert row.holder_id_index is not None and number not in row.holder_id_index
     assert service.template_csv("resident_id").startswith("type_id,citizen_id,holder_id_number,name,")
+
+
+def test_a_file_with_too_many_rows_is_refused_whole(session, monkeypatch):
+    issuer = make_issuer(session)
+    monkeypatch.setattr(service.imports, "MAX_ROWS", 2)
+    text = "\r\n".join([HEADER, *(_row(fresh_id_number(), name=f"林{i}") for i in range(3))]) + "\r\n"
+    with pytest.raises(service.ImportFileInvalid) as exc:
+        service.import_csv(session, issuer_id=issuer.issuer_id, data=text.encode(), actor="test")
+    assert exc.value.detail == "more than 2 rows"
+    assert session.scalar(select(func.count()).select_from(Credential)) == 0

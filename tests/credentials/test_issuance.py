@@ -166,7 +166,8 @@ def test_a_status_list_expires_for_verifiers_after_its_ttl(session):
     assert cache.is_revoked(out.status_uri, out.status_idx, later) is None  # fetch again
 
 
-def test_an_sm2_issuer_signs_certificates_but_not_status_lists_yet(session):
+def test_an_sm2_issuer_signs_certificates_and_no_jwt_status_list(session):
+    """SM2 has no JOSE form: its status list is published as a CWT (tests/credentials/test_online_verification.py)."""
     issuer = make_issuer(session, alg="SM2")
     out = _issue(session, issuer)
     holder = algorithms.generate("EdDSA")

@@ -18,6 +18,7 @@ from onecity.config import get_settings
 from onecity.credentials import (
     algorithms,
     cwt,
+    jose,
     online_cache,
     platform_key,
     presentation,
@@ -147,6 +148,8 @@ def test_an_sd_jwt_presentation_is_verified_online_with_its_audience_and_nonce(c
     assert _verify(client, text, audience="https://elsewhere.example", nonce="abc123")["reason"] == "stale_presentation"
     assert _verify(client, text, audience="https://counter.example", nonce="other")["reason"] == "stale_presentation"
     assert _verify(client, text.replace("~", "~x", 1))["ok"] is False  # a disclosure not signed for
+    page = client.post("/verify", data={"text": text})  # the verifier page takes a pasted SD-JWT too
+    assert page.status_code == 200 and 'data-ok="true"' in page.text and 'data-field="licence_class"' in page.text
     clock.advance(timedelta(minutes=6))  # the KB-JWT is older than five minutes
     assert _verify(client, text, audience="https://counter.example", nonce="abc123")["reason"] == "stale_presentation"
     clock.reset()
@@ -178,3 +181,22 @@ def test_a_certificate_from_a_recognised_regions_issuer_verifies_online(client, 
     assert [r.scope for r in published.recognised] == ["310000"]
     clock.advance(timedelta(days=8))  # the recognised list expired: left out, its issuers unknown again
     assert _verify(client, _show(signed, holder))["reason"] == "unknown_issuer"
+
+
+def test_onecity_keys_trust_recognise_imports_a_regions_list(session, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from onecity.cli import app
+
+    foreign = foreign_trust_list(scope="310000", region="310100", name="上海市")
+    path = tmp_path / "sh.jws"
+    path.write_text(foreign.text)
+    wrong = CliRunner().invoke(app, ["keys", "trust-recognise", str(path), "--key",
+                                     jose.b64url_encode(algorithms.generate("EdDSA").public)])
+    assert wrong.exit_code == 1 and "trust_list_signature_invalid" in wrong.output
+    ok = CliRunner().invoke(app, ["keys", "trust-recognise", str(path), "--key",
+                                  jose.b64url_encode(foreign.platform.public)])
+    assert ok.exit_code == 0, ok.output
+    assert "recognised 310000 上海市: 1 issuer(s)" in ok.output
+    store = service.trust_store(session, scope=get_settings().city_code)
+    assert store.scopes == (get_settings().city_code, "310000") and foreign.kid in store

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -188,7 +189,8 @@ def test_claim_show_verify_then_revoke(journey: dict[str, Any], monkeypatch: pyt
     assert "face_grant" not in phone.url
     shot(phone, "wallet-02-claimed")
 
-    # show: the full certificate, rotating QR with its debug line
+    # show: the full certificate, rotating QR with its debug line (the page's timers on a fake clock)
+    phone.clock.install()
     phone.get_by_test_id("claim-show").click()
     phone.wait_for_function("document.getElementById('show').dataset.state === 'ready'", timeout=10_000)
     show = phone.get_by_test_id("show")
@@ -212,6 +214,14 @@ def test_claim_show_verify_then_revoke(journey: dict[str, Any], monkeypatch: pyt
     assert fields.locator('[data-field="licence_class"]').inner_text() == "C1"
     assert fields.locator('[data-field="address"]').count() == 1
     shot(verifier, "wallet-04-verified-full")
+
+    # 30 s later (the server's clock and the phone's) the QR is drawn again: a new timestamp and signature
+    ts0 = int(show.get_attribute("data-ts") or 0)
+    clock.advance(timedelta(seconds=presentation.ROTATE_S + 1))
+    phone.clock.run_for((presentation.ROTATE_S + 1) * 1000)
+    phone.wait_for_function(f"document.getElementById('show').dataset.ts !== '{ts0}'", timeout=10_000)
+    assert int(show.get_attribute("data-ts") or 0) - ts0 in range(presentation.ROTATE_S, presentation.ROTATE_S + 3)
+    assert show.get_attribute("data-qr-text") != full_text
 
     # the hotel view: only name and licence number reach the verifier
     phone.get_by_test_id("view-hotel").check()

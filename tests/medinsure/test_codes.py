@@ -67,7 +67,8 @@ def test_expired_replayed_and_forged_codes_are_refused(session, city):
     head, body, sig = other.split(".")
     changed = _payload(other) | {"k": 1}
     forged_body = signing_key.b64url(json.dumps(changed, separators=(",", ":")).encode())
-    for bad in (f"{head}.{forged_body}.{sig}", f"{head}.{body}.{sig[:-2]}AA", "MI1.e30.xx", "hello", ""):
+    flipped = sig[:10] + ("B" if sig[10] != "B" else "C") + sig[11:]  # one signature byte changed
+    for bad in (f"{head}.{forged_body}.{sig}", f"{head}.{body}.{flipped}", "MI1.e30.xx", "hello", ""):
         with pytest.raises(errors.CodeInvalid):
             med.scan_code(session, institution_org_id=h3, code=bad, visit_type="outpatient")
     # the genuine code is still usable after the failed attempts

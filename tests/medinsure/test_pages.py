@@ -11,14 +11,14 @@ The bill is the worked one of tests/medinsure/test_settlement.py (employee, outp
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from onecity import clock
+from onecity import clock, db
 from onecity.identity.sessions import create_session
 from onecity.medinsure import service as med
 from onecity.medinsure.pages.console import parse_fee_lines
@@ -51,6 +51,19 @@ def csrf_of(html: str) -> str:
     m = re.search(r'name="csrf" value="([^"]+)"', html)
     assert m, "no CSRF token in the page"
     return m.group(1)
+
+
+@pytest.fixture(autouse=True)
+def _keep_loaded(session: Session) -> None:
+    """Factories' objects stay readable after a commit without a new transaction (on SQLite an open
+    transaction of the test would lock the app out)."""
+    session.expire_on_commit = False
+
+
+def now(read: Any) -> Any:
+    """Read what the app committed, in a session of its own (closed at once)."""
+    with db.session_factory()() as s:
+        return read(s)
 
 
 def by_testid(html: str, name: str) -> str:
@@ -113,11 +126,10 @@ def test_code_is_activated_after_face_verification_and_refreshes(app, session, c
     form = c.get(f"/app/medinsure/activate?face_grant={grant}")
     assert form.status_code == 200 and 'data-testid="activate"' in form.text
     refused = c.post("/app/medinsure/activate", data={"csrf": "forged", "face_grant": grant})
-    assert refused.status_code == 403 and not med.get_insured(session, citizen_id=p.id).code_activated
+    assert refused.status_code == 403 and not now(lambda s: med.get_insured(s, citizen_id=p.id).code_activated)
     r = c.post("/app/medinsure/activate", data={"csrf": csrf_of(form.text), "face_grant": grant})
     assert r.status_code == 303 and r.headers["location"] == "/app/medinsure/code?done=activated"
-    session.expire_all()
-    assert med.get_insured(session, citizen_id=p.id).code_activated
+    assert now(lambda s: med.get_insured(s, citizen_id=p.id).code_activated)
     again = c.post("/app/medinsure/activate", data={"csrf": csrf_of(form.text), "face_grant": grant})
     assert again.status_code >= 400 and "data-testid=\"error\"" in again.text  # a grant works once
 
@@ -125,7 +137,7 @@ def test_code_is_activated_after_face_verification_and_refreshes(app, session, c
     assert "医保码已激活" in shown.text and "<svg" in shown.text
     text = by_testid(shown.text, "code-text")
     claims = med.verify_code(text)
-    assert claims.insured_id == med.get_insured(session, citizen_id=p.id).insured_id and not claims.counter_consent
+    assert claims.insured_id == now(lambda s: med.get_insured(s, citizen_id=p.id).insured_id) and not claims.counter_consent
     assert shown.headers["cache-control"] == "no-store"
     nxt = c.get("/app/medinsure/code/next?consent=1").json()
     assert nxt["text"] != text and nxt["svg"].startswith("<svg") and nxt["refresh_seconds"] == 60
@@ -133,8 +145,8 @@ def test_code_is_activated_after_face_verification_and_refreshes(app, session, c
 
 
 def test_a_guardian_shows_and_activates_a_linked_relatives_code(app, session, city):
-    mum = make_insured(session)
-    son = make_insured(session, activated=False)
+    mum = make_insured(session, born=date(1962, 8, 1))
+    son = make_insured(session, activated=False, born=date(1990, 3, 7))
     link_pay_medical(session, mum, son, relation="child")
     c = citizen_client(app, session, mum)
     page = c.get("/app/medinsure/code")
@@ -148,7 +160,7 @@ def test_a_guardian_shows_and_activates_a_linked_relatives_code(app, session, ci
     assert r.status_code == 303 and son.id in r.headers["location"]
     shown = c.get(f"/app/medinsure/code?for={son.id}")
     assert med.verify_code(by_testid(shown.text, "code-text")).insured_id == \
-        med.get_insured(session, citizen_id=son.id).insured_id
+        now(lambda s: med.get_insured(s, citizen_id=son.id).insured_id)
     # Without a link: refused.
     stranger = citizen_client(app, session, make_insured(session))
     assert stranger.get(f"/app/medinsure/code?for={son.id}").status_code == 403
@@ -178,7 +190,7 @@ def test_counter_to_confirmation_to_refund(app, session, city, patient):
     bad = staff.post(f"{visit_url}/fees", data={**FORM_BILL, "code": ["NOPE", *FORM_BILL["code"][1:]], "csrf": csrf})
     assert bad.status_code == 422 and "第 1 行" in bad.text and "医保目录中没有该项目编码" in bad.text
     assert 'value="NOPE"' in bad.text  # what was typed stays in the form
-    assert med.get_visit(session, visit_id=visit_id).status == "open"
+    assert now(lambda s: med.get_visit(s, visit_id=visit_id).status) == "open"
     ok = staff.post(f"{visit_url}/fees", data={**FORM_BILL, "csrf": csrf})
     assert ok.status_code == 303
     r = staff.post(f"{visit_url}/presettle", data={"csrf": csrf})
@@ -199,11 +211,10 @@ def test_counter_to_confirmation_to_refund(app, session, city, patient):
     assert payers == {"fund": "103.95", "personal_account": "80.00", "wallet": "59.05"}
     assert "确认支付 ¥59.05" in screen.text
     forged = c.post(f"/app/medinsure/confirm/{visit_id}", data={"csrf": "nope", "chosen": "1"})
-    assert forged.status_code == 403 and med.get_visit(session, visit_id=visit_id).status == "presettled"
+    assert forged.status_code == 403 and now(lambda s: med.get_visit(s, visit_id=visit_id).status) == "presettled"
     done = c.post(f"/app/medinsure/confirm/{visit_id}", data={"csrf": csrf_of(screen.text), "chosen": "1"})
     assert done.status_code == 303 and done.headers["location"] == f"/app/medinsure/visits/{visit_id}?done=settled"
-    session.expire_all()
-    assert wallet.wallet_balance(session, patient.id) == 50_000 - WALLET
+    assert now(lambda s: wallet.wallet_balance(s, patient.id)) == 50_000 - WALLET
     detail = c.get(done.headers["location"])
     assert "结算成功" in detail.text and 'data-testid="receipt-id"' in detail.text
     receipt = c.get(f"/app/medinsure/visits/{visit_id}/receipt.json").json()
@@ -223,8 +234,7 @@ def test_counter_to_confirmation_to_refund(app, session, city, patient):
     assert "退费成功" in after.text and by_testid(after.text, "refund-total") == "¥28.00"
     twice = fin.post(f"{visit_url}/refund", data={"csrf": csrf_of(page.text), "line": "3"})
     assert twice.status_code == 409  # a line is refunded once
-    session.expire_all()
-    assert wallet.wallet_balance(session, patient.id) == 50_000 - WALLET + 2_800
+    assert now(lambda s: wallet.wallet_balance(s, patient.id)) == 50_000 - WALLET + 2_800
     history = c.get("/app/medinsure/visits")
     assert by_testid(history.text, "visit-status") == "部分退费" and by_testid(history.text, "visit-refunded") == "已退 ¥28.00"
     mine = c.get(f"/app/medinsure/visits/{visit_id}")

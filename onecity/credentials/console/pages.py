@@ -144,14 +144,14 @@ def new_form(request: Request, db: DbSession, p: Principal = Depends(ISSUERS)) -
 
 
 @router.post("/console/credentials/new", response_class=HTMLResponse)
-async def new_submit(request: Request, db: DbSession, p: Principal = Depends(ISSUERS)) -> Response:
+async def new_submit(request: Request, db: DbSession, p: Principal = Depends(ISSUERS), csrf: str = Form(""),
+                     type_id: str = Form("", max_length=40), citizen_id: str = Form("", max_length=40),
+                     holder_id_number: str = Form("", max_length=18)) -> Response:
+    """The claims come as `claim.<field>` inputs, one per field of the type's schema."""
+    require_csrf(p, csrf)
     form = await request.form()
-    csrf = form.get("csrf")
-    require_csrf(p, csrf if isinstance(csrf, str) else None)
     issuer = _issuer(db, p)
-    type_id = str(form.get("type_id") or "")
-    citizen_id = str(form.get("citizen_id") or "").strip()
-    holder_id_number = str(form.get("holder_id_number") or "").strip()
+    citizen_id, holder_id_number = citizen_id.strip(), holder_id_number.strip()
     values = {k[len(CLAIM_PREFIX):]: v for k, v in form.items() if k.startswith(CLAIM_PREFIX) and isinstance(v, str)}
     try:
         ctype = types.get_type(type_id)

@@ -27,7 +27,7 @@ from onecity.identity.web_session import csrf_ok, csrf_token
 from onecity.medinsure import service
 from onecity.medinsure.commercial import service as commercial
 from onecity.medinsure.errors import NotAllowedForRelative
-from onecity.medinsure.pages.display import local, payer_kind, payer_label, yuan
+from onecity.medinsure.pages.display import local, payer_kind, payer_label, scalable_svg, yuan
 from onecity.medinsure.paylater import service as paylater
 from onecity.medinsure.schemas import InsuredOut, OrderItemIn, VisitOut
 from onecity.web.templating import render
@@ -170,7 +170,7 @@ def _subject(db: Session, p: Principal, for_id: str | None) -> str:
 def _code_json(db: Session, p: Principal, subject: str, consent: bool) -> dict[str, Any]:
     code = service.current_code(db, citizen_id=_me(p), subject_citizen_id=subject, counter_consent=consent,
                                 with_svg=True)
-    return {"text": code.text, "svg": code.svg, "expires_at": code.expires_at.isoformat(),
+    return {"text": code.text, "svg": scalable_svg(code.svg or ""), "expires_at": code.expires_at.isoformat(),
             "refresh_seconds": code.refresh_seconds, "name": code.name_masked, "consent": code.counter_consent}
 
 

@@ -3,6 +3,7 @@ name in the request's language (a relative by their masked name, a commercial po
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -31,3 +32,12 @@ def payer_label(lang: str, payer: str, names: Mapping[str, str] | None = None) -
     label = t(lang, f"medinsure.payer.{kind}") if kind in PAYER_KINDS else payer
     name = (names or {}).get(payer)
     return f"{label}（{name}）" if name and lang == "zh-CN" else f"{label} ({name})" if name else label
+
+
+_SVG_SIZE = re.compile(r'<svg ([^>]*?)width="(\d+)" height="(\d+)"')
+
+
+def scalable_svg(svg: str) -> str:
+    """Give the QR's SVG a viewBox so CSS can size it without cropping the quiet zone."""
+    return _SVG_SIZE.sub(lambda m: f'<svg {m.group(1)}width="{m.group(2)}" height="{m.group(3)}" '
+                                   f'viewBox="0 0 {m.group(2)} {m.group(3)}"', svg, count=1)

@@ -221,10 +221,11 @@ def revenue(session: Session, *, operator_org_id: str, since: date, until: date)
                    TransitCharge.service_day <= until)
             .group_by(TransitCharge.service_day, TransitCharge.status)):
         sums[day][status] = int(amount)
-    tap_counts = dict(session.execute(
-        select(TransitTap.service_day, func.count()).where(
+    tap_counts: dict[date, int] = {}
+    for day, n in session.execute(select(TransitTap.service_day, func.count()).where(
             TransitTap.operator_id == operator_org_id, TransitTap.service_day >= since,
-            TransitTap.service_day <= until).group_by(TransitTap.service_day)).tuples())
+            TransitTap.service_day <= until).group_by(TransitTap.service_day)):
+        tap_counts[day] = int(n)
     out = []
     for day in sorted(set(sums) | set(tap_counts), reverse=True):
         s = sums[day]

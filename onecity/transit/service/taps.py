@@ -43,11 +43,12 @@ def mark_due(session: Session, items: set[tuple[str, str, date]], due_at: dateti
     if not items:
         return
     rows = [{"rider_ref": r, "system_id": s, "week_start": w, "due_at": due_at} for r, s, w in sorted(items)]
-    ins = _insert(session)(TransitPricingDue).values(rows)
+    table = TransitPricingDue.__table__
+    ins = _insert(session)(table)
     stmt = ins.on_conflict_do_update(index_elements=["rider_ref", "system_id", "week_start"],
                                      set_={"due_at": ins.excluded.due_at},
-                                     where=TransitPricingDue.due_at > ins.excluded.due_at)
-    session.execute(stmt)
+                                     where=table.c.due_at > ins.excluded.due_at)
+    session.execute(stmt, rows)
 
 
 def upload(session: Session, *, operator_org_id: str, taps: list[TapIn], batch_id: str | None = None) -> BatchResult:
@@ -111,9 +112,10 @@ def upload(session: Session, *, operator_org_id: str, taps: list[TapIn], batch_i
             rows.append(row)
     rows.sort(key=lambda r: r["tap_id"])  # one lock order for concurrent uploads of the same taps
     inserted: set[str] = set()
-    if rows:
-        stmt = _insert(session)(TransitTap).values(rows).on_conflict_do_nothing(index_elements=["tap_id"])
-        inserted = set(session.scalars(stmt.returning(TransitTap.tap_id)))
+    if rows:  # one statement compiled once and sent as executemany (insertmanyvalues), not 500 VALUES compiled
+        table = TransitTap.__table__
+        stmt = _insert(session)(table).on_conflict_do_nothing(index_elements=["tap_id"]).returning(table.c.tap_id)
+        inserted = set(session.execute(stmt, rows).scalars())
     for tap_id, (i, _) in good.items():
         results[i] = TapResult(index=i, tap_id=tap_id, result="accepted" if tap_id in inserted else "duplicate")
     mark_due(session, {(r["rider_ref"], r["system_id"], week_start(r["service_day"])) for r in rows

@@ -16,6 +16,7 @@ from onecity.medinsure.paylater import service as paylater
 from onecity.medinsure.paylater.errors import (
     DebtConflict,
     DebtInvalid,
+    DebtNotFound,
     NoArrears,
     NotEligible,
     ReductionExceedsDebt,
@@ -241,3 +242,29 @@ def test_every_fen_is_accounted_through_a_random_history(session):
         session.flush()
         assert_accounted(session)
     assert len(refs) > 5 and refunded
+
+
+def test_illegal_transitions_change_nothing(session):
+    c = allowed_citizen(session, balance=10_000)
+    settle_later(session, c.public_id, "OPEN", 1_000)
+    settle_later(session, c.public_id, "CLOSED", 2_000)
+    refund_later(session, "CLOSED", 2_000, refund_ref="R-closed")
+    with pytest.raises(NoArrears):  # an open debt is not overdue: nothing to pay back yet
+        paylater.pay_arrears(session, citizen_id=c.public_id)
+    with pytest.raises(ReductionExceedsDebt):  # a closed debt cannot be refunded again
+        paylater.reduce_debt(session, settlement_ref="CLOSED", amount_fen=1, refund_ref="R-again")
+    with pytest.raises(DebtConflict):  # the same refund id for another amount
+        paylater.reduce_debt(session, settlement_ref="OPEN", amount_fen=5, refund_ref="R-closed")
+    with pytest.raises(DebtNotFound):
+        paylater.reduce_debt(session, settlement_ref="NOPE", amount_fen=5)
+    with pytest.raises(DebtInvalid):
+        paylater.reduce_debt(session, settlement_ref="OPEN", amount_fen=0)
+    clock.advance(timedelta(days=15))
+    run = paylater.collect_due(session)  # the closed debt is not collected
+    assert (run.collected, run.collected_fen) == (1, 1_000)
+    with pytest.raises(ReductionExceedsDebt):  # a collected debt gives back at most what it was
+        paylater.reduce_debt(session, settlement_ref="OPEN", amount_fen=1_001, refund_ref="R-big")
+    statuses = {d.settlement_ref: d.status for d in paylater.debts_of(session, citizen_id=c.public_id)}
+    assert statuses == {"OPEN": "collected", "CLOSED": "closed"}
+    assert wallet_fen(session, c.public_id) == 9_000
+    assert_accounted(session)

@@ -4,12 +4,18 @@ maximum fare ¥25; bus 600 ¥2; metro→bus within 90 min ¥1 off; daily cap ¥3
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
 from sqlalchemy import func, select
 
 from onecity.ledger import service as ledger
+from onecity.payments.wallet import service as wallet_service
 from onecity.transit import service
 from onecity.transit.models import TransitCharge
 from tests.transit.platform.factories import at, make_network, make_rider, rider_ref, set_clock, upload
+
+WEEK = date(2026, 11, 23)
 
 
 def _charges(session, ref):
@@ -35,14 +41,8 @@ def test_a_day_of_rides_priced_and_charged_once(session):
     assert sorted(_charges(session, ref)) == [100, 400]  # bus ¥1.00, metro ¥2.00 + ¥2.00
     # pricing again changes nothing: the day's charges already equal its fares
     assert service.price_due(session).charges == 0
-    service.reprice(session, rider_ref=ref, system_id="demo_transit_authority", week=at_week())
+    service.reprice(session, rider_ref=ref, system_id="demo_transit_authority", week=WEEK)
     assert sorted(_charges(session, ref)) == [100, 400]
-
-
-def at_week():
-    from datetime import date
-
-    return date(2026, 11, 23)
 
 
 def test_late_tap_out_reprices_without_double_charge(session):
@@ -59,9 +59,6 @@ def test_late_tap_out_reprices_without_double_charge(session):
     assert _charges(session, ref) == [2500]
     set_clock(at(1, "05:00"))  # the next service day: Monday's ¥25.00 is debited
     assert service.debit_due(session).paid == 1
-    wallet = service.card_account_id  # noqa: F841 - keep the import honest
-    from onecity.payments.wallet import service as wallet_service
-
     assert wallet_service.wallet_balance(session, r.citizen_id) == 10_000 - 2500
     # the gate's tap out arrives a day late: the leg is S01 → S04, ¥2.00; the day's charge becomes
     # ¥2.00, so the new charge is ¥2.00 − ¥25.00 = −¥23.00, refunded at the next debit
@@ -93,10 +90,10 @@ def test_daily_cap_across_the_day_and_out_of_order_upload(session):
     service.price_due(session)
     # 11 × ¥3.00 = ¥33.00, capped at ¥30.00 a day: the 11th ride is free
     assert _charges(session, ref) == [3000]
-    st = service.price_week(session, rider_ref=ref, system_id="demo_transit_authority", week=at_week())
+    st = service.price_week(session, rider_ref=ref, system_id="demo_transit_authority", week=WEEK)
     assert [p.charged for p in st.legs] == [300] * 10 + [0]
     assert st.legs[-1].capped_by == ("daily",)
-    trips = service.trips(session, rider_ref=ref, since=at_week(), until=at_week().replace(day=29))
+    trips = service.trips(session, rider_ref=ref, since=WEEK, until=date(2026, 11, 29))
     (day,) = trips.days
     assert (day.fares, day.uncapped, day.charged, day.due) == (3000, 3300, 3000, 3000)
 
@@ -119,8 +116,6 @@ def test_missing_tap_out_corrected_by_operator_then_rider_claim_refused(session)
     service.correct(session, tap_id=tap_id, stop_id="S06", source="operator", actor="op",
                     operator_org_id=net.metro.org.public_id)
     assert _charges(session, ref) == [2500, -2300, 100]
-    import pytest
-
     with pytest.raises(service.CorrectionRefused):
         service.correct(session, tap_id=tap_id, stop_id="S04", source="rider", actor="rider", rider_ref=ref)
     with pytest.raises(service.TapNotFound):  # the bus company cannot correct the metro's legs

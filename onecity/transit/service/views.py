@@ -1,0 +1,89 @@
+"""Read-only views for transit's pages (乘车码页、行程、运营方控制台): the names a person reads (stops,
+networks, fare products) from the fare configurations, an operator's taps with the console's
+filters, and whether a certificate serial was ever issued. Nothing here changes state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from onecity.transit.models import TransitDeviceCertificate, TransitFareSystem, TransitTap
+from onecity.transit.schemas import TapOut
+from onecity.transit.service.errors import InvalidTransitInput
+
+
+@dataclass(frozen=True)
+class Names:
+    """Display names by id; an id without a name shows as itself."""
+
+    stops: dict[str, str] = field(default_factory=dict)
+    networks: dict[str, str] = field(default_factory=dict)
+    products: dict[str, str] = field(default_factory=dict)
+    stop_ids_by_network: dict[str, list[str]] = field(default_factory=dict)
+
+    def stop(self, stop_id: str | None) -> str:
+        return "—" if stop_id is None else self.stops.get(stop_id, stop_id)
+
+    def network(self, network_id: str | None) -> str:
+        return "—" if network_id is None else self.networks.get(network_id, network_id)
+
+    def product(self, product_id: str | None) -> str:
+        return "—" if product_id is None else self.products.get(product_id, product_id)
+
+
+def names(session: Session, system_id: str | None = None) -> Names:
+    """The names of one fare system (or of every one, merged)."""
+    q = select(TransitFareSystem.config)
+    if system_id is not None:
+        q = q.where(TransitFareSystem.system_id == system_id)
+    out = Names()
+    for doc in session.scalars(q):
+        out.stops.update({s["stop_id"]: s.get("stop_name", s["stop_id"]) for s in doc.get("stops", [])})
+        out.networks.update({n["network_id"]: n.get("network_name", n["network_id"]) for n in doc.get("networks", [])})
+        out.products.update({p["fare_product_id"]: p.get("fare_product_name", p["fare_product_id"])
+                             for p in doc.get("fare_products", [])})
+        for line in doc.get("lines", []):
+            out.stop_ids_by_network.setdefault(line["network_id"], []).extend(s for s, _ in line["stops"])
+        for route in doc.get("routes", []):
+            out.stop_ids_by_network.setdefault(route["network_id"], []).extend(route["stop_ids"])
+    for net, stops in out.stop_ids_by_network.items():
+        out.stop_ids_by_network[net] = list(dict.fromkeys(stops))
+    return out
+
+
+def operator_taps(session: Session, *, operator_org_id: str, day: date | None = None, gate_id: str | None = None,
+                  stop_id: str | None = None, direction: str | None = None, rider_ref: str | None = None,
+                  after: str | None = None, limit: int = 100) -> tuple[list[TapOut], str | None]:
+    """An operator's accepted taps, newest first, filtered; returns the page and the next cursor."""
+    q = select(TransitTap).where(TransitTap.operator_id == operator_org_id)
+    if day is not None:
+        q = q.where(TransitTap.service_day == day)
+    if gate_id:
+        q = q.where(TransitTap.gate_id == gate_id)
+    if stop_id:
+        q = q.where(TransitTap.stop_id == stop_id)
+    if direction:
+        q = q.where(TransitTap.direction == direction)
+    if rider_ref:
+        q = q.where(TransitTap.rider_ref == rider_ref)
+    if after:
+        row = session.scalars(select(TransitTap.id).where(TransitTap.tap_id == after)).first()
+        if row is None:
+            raise InvalidTransitInput("unknown cursor")
+        q = q.where(TransitTap.id < row)
+    rows = list(session.scalars(q.order_by(TransitTap.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    out = [TapOut(tap_id=r.tap_id, rider_ref=r.rider_ref, gate_id=r.gate_id, stop_id=r.stop_id,
+                  network_id=r.network_id, direction=r.direction, at=datetime.fromtimestamp(r.at, UTC),
+                  service_day=r.service_day) for r in rows]
+    return out, (rows[-1].tap_id if more and rows else None)
+
+
+def certificate_issued(session: Session, serial: int) -> bool:
+    """Whether the platform ever signed a device certificate with this serial."""
+    return session.scalars(select(TransitDeviceCertificate.id).where(
+        TransitDeviceCertificate.serial == serial)).first() is not None

@@ -1,0 +1,299 @@
+/* OneCity ride code (乘车码), made on the phone, offline.
+ *
+ * - The device key: WebCrypto Ed25519, generated non-extractable and kept (as a CryptoKey) in
+ *   IndexedDB ("onecity-transit"), one per citizen; only its public half leaves the page, to
+ *   POST /v1/transit/certificates, which answers the platform-signed device certificate (126 bytes,
+ *   valid 24 h). The certificate is kept in IndexedDB too, and renewed when online and near expiry.
+ * - Each ride code is onecity/transit/ridecode/code.py byte for byte:
+ *       certificate (126) || ts (uint32 BE) || counter (uint16 BE) || Ed25519 signature (64)
+ *   signed over "OCT1-ride" || SHA-256(certificate) || ts || counter; shown as a QR in alphanumeric
+ *   mode holding its Base45 text (RFC 9285), 294 characters, version 10 at level M.
+ * - `ts` is the server's clock as last seen (offset kept in localStorage); `counter` goes up with
+ *   every code (localStorage, wraps at 65536), so two codes made in the same second differ.
+ * Nothing in the refresh loop talks to the server: once loaded, the code keeps refreshing offline.
+ */
+(function () {
+  "use strict";
+
+  const DB_NAME = "onecity-transit";
+  const CERT_BYTES = 126;
+  const DOMAIN = new TextEncoder().encode("OCT1-ride");
+
+  // ------------------------------------------------------------------ bytes
+  function b64encode(bytes) {
+    let s = "";
+    for (const b of bytes) s += String.fromCharCode(b);
+    return btoa(s);
+  }
+  function b64decode(text) {
+    const s = atob(text);
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+  function concat(parts) {
+    const n = parts.reduce((a, p) => a + p.length, 0);
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const p of parts) { out.set(p, o); o += p.length; }
+    return out;
+  }
+  function tail(ts, counter) {
+    return Uint8Array.of((ts >>> 24) & 255, (ts >>> 16) & 255, (ts >>> 8) & 255, ts & 255,
+                         (counter >>> 8) & 255, counter & 255);
+  }
+  function u32at(bytes, o) {
+    return ((bytes[o] << 24) >>> 0) + (bytes[o + 1] << 16) + (bytes[o + 2] << 8) + bytes[o + 3];
+  }
+  function sameBytes(a, b) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  // ------------------------------------------------------------------ Base45 (RFC 9285)
+  const B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+  function b45encode(bytes) {
+    let out = "";
+    for (let i = 0; i + 1 < bytes.length; i += 2) {
+      let n = bytes[i] * 256 + bytes[i + 1];
+      const c = n % 45; n = (n - c) / 45;
+      const d = n % 45; const e = (n - d) / 45;
+      out += B45[c] + B45[d] + B45[e];
+    }
+    if (bytes.length % 2) { const n = bytes[bytes.length - 1]; out += B45[n % 45] + B45[Math.floor(n / 45)]; }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ the certificate's fields
+  function parseCertificate(cert) {
+    return {
+      serial: cert.slice(3, 11),
+      devicePublic: cert.slice(19, 51),
+      notBefore: u32at(cert, 51),
+      notAfter: u32at(cert, 55),
+    };
+  }
+
+  // ------------------------------------------------------------------ the ride code
+  async function makeCode(cert, privateKey, ts, counter) {
+    counter = counter & 0xffff;
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", cert));
+    const t = tail(ts, counter);
+    const sig = new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, privateKey, concat([DOMAIN, digest, t])));
+    return concat([cert, t, sig]);
+  }
+
+  // ------------------------------------------------------------------ IndexedDB
+  function openDb() {
+    return new Promise((resolve, reject) => {
+      const req = indexedDB.open(DB_NAME, 1);
+      req.onupgradeneeded = () => {
+        req.result.createObjectStore("keys");
+        req.result.createObjectStore("certs");
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  async function idb(store, mode, fn) {
+    const db = await openDb();
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(store, mode);
+      const req = fn(tx.objectStore(store));
+      tx.oncomplete = () => { db.close(); resolve(req && req.result); };
+      tx.onerror = () => { db.close(); reject(tx.error); };
+    });
+  }
+  const idbGet = (store, key) => idb(store, "readonly", (s) => s.get(key));
+  const idbPut = (store, key, value) => idb(store, "readwrite", (s) => s.put(value, key));
+  const idbDelete = (store, key) => idb(store, "readwrite", (s) => s.delete(key));
+
+  async function deviceKey(citizenId) {
+    let entry = await idbGet("keys", citizenId);
+    if (!entry) {
+      const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+      const publicRaw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+      entry = { privateKey: pair.privateKey, publicRaw: publicRaw, created: Date.now() };
+      await idbPut("keys", citizenId, entry);
+    }
+    return entry;
+  }
+  /* Tests only: a known private key (PKCS#8), imported non-extractable like a generated one. */
+  async function importDeviceKey(citizenId, pkcs8, publicRaw) {
+    const privateKey = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
+    const entry = { privateKey: privateKey, publicRaw: publicRaw, created: Date.now() };
+    await idbPut("keys", citizenId, entry);
+    await idbDelete("certs", citizenId);
+    return entry;
+  }
+
+  // ------------------------------------------------------------------ clock and counter
+  function clockOffsetMs(cfg) {
+    // A page served again from the service worker's cache carries an old server time: keep the
+    // offset measured when that page was fresh.
+    const seen = Number(localStorage.getItem("oc.transit.renderedAt") || "0");
+    if (cfg.serverNow > seen) {
+      localStorage.setItem("oc.transit.renderedAt", String(cfg.serverNow));
+      localStorage.setItem("oc.transit.clockOffsetMs", String(cfg.serverNow * 1000 - Date.now()));
+    }
+    return Number(localStorage.getItem("oc.transit.clockOffsetMs") || "0");
+  }
+  function nextCounter(citizenId) {
+    const name = "oc.transit.counter:" + citizenId;
+    const n = (Number(localStorage.getItem(name) || "0") + 1) & 0xffff;
+    localStorage.setItem(name, String(n));
+    return n;
+  }
+
+  // ------------------------------------------------------------------ drawing
+  function drawQr(canvas, text) {
+    const qr = qrcode(0, "M");
+    qr.addData(text, "Alphanumeric");
+    qr.make();
+    const n = qr.getModuleCount(), cell = 5, margin = 4;
+    canvas.width = canvas.height = (n + 2 * margin) * cell;
+    const ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.fillStyle = "#000";
+    for (let r = 0; r < n; r++) {
+      for (let c = 0; c < n; c++) {
+        if (qr.isDark(r, c)) ctx.fillRect((c + margin) * cell, (r + margin) * cell, cell, cell);
+      }
+    }
+    return (n - 17) / 4;
+  }
+
+  // ------------------------------------------------------------------ the screen
+  function start(cfg) {
+    const el = (id) => document.getElementById(id);
+    const root = el("ride");
+    const canvas = el("ride-qr");
+    const msg = (k) => cfg.messages[k] || k;
+    const offset = clockOffsetMs(cfg);
+    const now = () => Math.floor((Date.now() + offset) / 1000);
+    let key = null, cert = null, certInfo = null, seq = 0, lastMade = 0, renewing = false;
+
+    function setState(state, text) {
+      root.setAttribute("data-state", state);
+      const s = el("ride-status");
+      s.textContent = text || "";
+      s.className = "ride-status" + (state === "blocked" || state === "error" ? " bad" : "");
+      el("ride-code-box").hidden = state !== "ready";
+      const blocked = el("ride-blocked");
+      if (blocked) blocked.hidden = state !== "blocked";
+    }
+    function showNetwork() {
+      const n = el("ride-network");
+      n.textContent = navigator.onLine ? msg("transit.ride.online") : msg("transit.ride.offline");
+      n.setAttribute("data-online", navigator.onLine ? "1" : "0");
+    }
+
+    async function loadCert() {
+      const stored = await idbGet("certs", cfg.citizenId);
+      if (!stored) return;
+      const raw = b64decode(stored.certificate);
+      const info = parseCertificate(raw);
+      if (raw.length === CERT_BYTES && sameBytes(info.devicePublic, key.publicRaw)) { cert = raw; certInfo = info; }
+    }
+
+    async function renew() {
+      if (renewing) return;
+      renewing = true;
+      try {
+        const r = await fetch(cfg.certificateUrl, {
+          method: "POST", credentials: "same-origin", cache: "no-store",
+          headers: { "Content-Type": "application/json", "Accept-Language": cfg.lang,
+                     "Idempotency-Key": crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) },
+          body: JSON.stringify({ device_public_key: b64encode(key.publicRaw) }),
+        });
+        let data = null;
+        try { data = await r.json(); } catch (e) { data = null; }
+        if (!r.ok) {
+          const code = data && data.code;
+          if (code === "transit_rider_in_arrears" || code === "transit_rider_denied") {
+            cert = null; certInfo = null;
+            await idbDelete("certs", cfg.citizenId);
+            setState("blocked", (data && data.title) || msg("transit.ride.blocked"));
+            return;
+          }
+          throw new Error((data && data.title) || ("HTTP " + r.status));
+        }
+        const raw = b64decode(data.certificate);
+        await idbPut("certs", cfg.citizenId, { certificate: data.certificate, serial: data.serial,
+                                                not_after: data.not_after, stored_at: Date.now() });
+        cert = raw; certInfo = parseCertificate(raw);
+        root.setAttribute("data-serial", String(data.serial));
+      } finally {
+        renewing = false;
+      }
+    }
+
+    function certValid() { return cert !== null && certInfo.notAfter > now() + 5; }
+    function nearExpiry() { return cert === null || certInfo.notAfter - now() < cfg.renewBeforeS; }
+
+    async function show() {
+      if (!certValid()) {
+        setState("no-certificate", msg(navigator.onLine ? "transit.ride.getting" : "transit.ride.need_network"));
+        return;
+      }
+      const ts = now();
+      const counter = nextCounter(cfg.citizenId);
+      const bytes = await makeCode(cert, key.privateKey, ts, counter);
+      const text = b45encode(bytes);
+      const version = drawQr(canvas, text);
+      seq += 1;
+      lastMade = ts;
+      root.setAttribute("data-seq", String(seq));
+      root.setAttribute("data-ts", String(ts));
+      root.setAttribute("data-counter", String(counter));
+      root.setAttribute("data-qr-version", String(version));
+      root.setAttribute("data-bytes", String(bytes.length));
+      const hours = Math.max(0, Math.floor((certInfo.notAfter - ts) / 3600));
+      el("ride-valid").textContent = msg("transit.ride.valid_hours").replace("{hours}", String(hours));
+      setState("ready", msg("transit.ride.show_gate"));
+    }
+
+    function tick() {
+      showNetwork();
+      if (root.getAttribute("data-state") === "blocked") return;
+      const left = cfg.refreshS - (now() - lastMade);
+      el("ride-countdown").textContent = String(Math.max(0, left));
+      if (left <= 0 || root.getAttribute("data-state") !== "ready") show().catch(fail);
+      if (navigator.onLine && nearExpiry() && !renewing) {
+        renew().then(() => { if (root.getAttribute("data-state") !== "blocked") return show(); }).catch(() => {});
+      }
+    }
+
+    function fail(e) { setState("error", msg("transit.ride.error") + " " + (e && e.message ? e.message : "")); }
+
+    if (cfg.blocked) { setState("blocked", msg("transit.ride.blocked")); return; }
+    (async function () {
+      if (!(window.crypto && crypto.subtle)) throw new Error(msg("transit.ride.no_crypto"));
+      key = await deviceKey(cfg.citizenId);
+      await loadCert();
+      if (nearExpiry() && navigator.onLine) {
+        try { await renew(); } catch (e) { if (!certValid()) throw e; }
+      }
+      if (root.getAttribute("data-state") === "blocked") return;
+      await show();
+      setInterval(tick, 1000);
+      el("ride-refresh").addEventListener("click", () => { show().catch(fail); });
+      window.addEventListener("online", tick);
+      window.addEventListener("offline", showNetwork);
+    })().catch(fail);
+
+    if ("serviceWorker" in navigator && cfg.serviceWorker) {
+      navigator.serviceWorker.register(cfg.serviceWorker, { scope: cfg.scope }).catch(() => {});
+    }
+  }
+
+  window.OneCityRide = {
+    makeCode: makeCode,
+    b45encode: b45encode,
+    parseCertificate: parseCertificate,
+    importDeviceKey: importDeviceKey,
+    start: start,
+  };
+})();

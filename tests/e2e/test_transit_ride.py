@@ -1,0 +1,188 @@
+"""The ride code in a real browser (Chromium).
+
+1. A ride code the page's JavaScript makes (WebCrypto Ed25519, its own Base45) is byte for byte
+   `ridecode.code.make_code` with the same key, certificate, time and counter (Ed25519 is
+   deterministic), and the gate library accepts it.
+2. The citizen opens the ride screen: the page makes its device key, gets it certified, draws the
+   code. The network goes offline; the code still refreshes, and the QR decoded from a screenshot
+   (zxing-cpp) verifies with the gate library — offline, holding only the platform's public keys.
+   With the network still cut, the screen opens again (service worker) and keeps making codes.
+3. Two codes the page showed are uploaded as a metro tap in and tap out through the operator API;
+   the citizen's trip history shows the trip with its fare, and so does the operator console.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+import zxingcpp
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from PIL import Image
+
+from onecity import clock
+from onecity.db import transaction
+from onecity.identity.sessions import create_session
+from onecity.transit import service
+from onecity.transit.gate import Gate, GatePlace
+from onecity.transit.ridecode import code as ridecode
+from onecity.transit.ridecode.keys import KeySet, SigningKey
+from onecity.transit.schemas import TapIn
+from tests.e2e.conftest import shot
+from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_staff
+from tests.payments.trade.factories import make_buyer
+from tests.transit.platform.factories import make_network
+
+pytestmark = pytest.mark.e2e
+
+T0 = datetime(2026, 11, 26, 0, 30, 5, tzinfo=UTC)  # 08:30:05 in Shanghai
+T0_S = int(T0.timestamp())
+
+
+def _key_set() -> KeySet:
+    with transaction() as s:
+        return KeySet([k.public_key for k in service.keys.published_keys(s)])
+
+
+def _gate(stop: str = "S01", direction: str = "in") -> Gate:
+    return Gate(GatePlace(f"g-{stop}-{direction}", stop, "metro", direction), _key_set())
+
+
+def _decode(png: bytes) -> str:
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode)
+    assert found, "no QR code in the screenshot"
+    return str(found[0].text)
+
+
+@pytest.fixture
+def city() -> Iterator[dict[str, Any]]:
+    clock.freeze(T0)
+    with transaction() as s:
+        net = make_network(s)
+        rider = make_buyer(s, balance=10_000)
+        token, _ = create_session(s, kind="citizen", subject_id=rider.public_id, credential="cookie", label="e2e")
+        make_staff(s, net.metro.org, roles=["operator"], username="metro.e2e")
+        ids = {"citizen": rider.public_id, "token": token, "net": net}
+    yield ids
+    clock.reset()
+
+
+@pytest.fixture
+def phone(browser: Any, live_server: str, city: dict[str, Any]) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN",
+                              base_url=live_server)
+    ctx.add_cookies([{"name": "oc_session", "value": city["token"], "url": live_server}])
+    page = ctx.new_page()
+    page.clock.install(time=T0)
+    yield page
+    ctx.close()
+
+
+def _ready(page: Any, after_seq: int = 0) -> dict[str, int]:
+    page.wait_for_function(
+        f"(() => {{ const r = document.getElementById('ride'); return r && r.dataset.state === 'ready' "
+        f"&& Number(r.dataset.seq) > {after_seq}; }})()")
+    ride = page.get_by_test_id("ride")
+    return {k: int(ride.get_attribute(f"data-{k}") or "0") for k in ("seq", "ts", "counter", "qr-version", "bytes")}
+
+
+def test_the_page_code_is_byte_identical_to_python_and_verifies(phone: Any, city: dict[str, Any]) -> None:
+    page = phone
+    page.goto("/app/transit/ride")
+    _ready(page)  # the page itself got a certificate for its own key
+    device = Ed25519PrivateKey.generate()
+    seed = device.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    public = device.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    pkcs8 = device.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    with transaction() as s:
+        cert = base64.b64decode(service.issue_certificate(s, citizen_id=city["citizen"], device_public=public)
+                                .certificate)
+    made = page.evaluate(
+        """async ([pkcs8, cert, ts, counter]) => {
+             const key = await crypto.subtle.importKey("pkcs8", Uint8Array.from(pkcs8), { name: "Ed25519" },
+                                                       false, ["sign"]);
+             const bytes = await OneCityRide.makeCode(Uint8Array.from(cert), key, ts, counter);
+             return { bytes: Array.from(bytes), text: OneCityRide.b45encode(bytes) };
+           }""",
+        [list(pkcs8), list(cert), T0_S + 3, 70_001])  # the counter wraps like Python's: 70001 & 0xFFFF
+    expected = ridecode.make_code(cert, SigningKey.from_seed(seed), ts=T0_S + 3, counter=70_001)
+    assert bytes(made["bytes"]) == expected and len(expected) == ridecode.CODE_BYTES == 196
+    assert made["text"] == ridecode.to_qr_text(expected) and len(made["text"]) == 294
+    v = _gate().check(made["text"], now=T0_S + 5)
+    assert v.ok and v.code_ts == T0_S + 3
+
+
+def test_offline_ride_code_refreshes_and_verifies_then_rides_show_in_history_and_console(
+        phone: Any, city: dict[str, Any], browser: Any, live_server: str) -> None:
+    page = phone
+    page.goto("/app/transit/ride")
+    first = _ready(page)
+    assert first["bytes"] == 196 and first["qr-version"] == 10
+    first_text = _decode(page.get_by_test_id("ride-qr").screenshot())
+    shot(page, "transit-01-ride-code")
+    assert _gate().check(first_text, now=first["ts"] + 2).ok
+
+    # The network goes down. The page keeps making codes: 11 s later (the page's clock) a new one.
+    page.context.set_offline(True)
+    page.wait_for_function("document.getElementById('ride-network').dataset.online === '0'")
+    page.clock.fast_forward(11_000)
+    second = _ready(page, after_seq=first["seq"])
+    assert second["counter"] == first["counter"] + 1 and second["ts"] >= first["ts"] + 10
+    tap_in_text = _decode(page.get_by_test_id("ride-qr").screenshot())
+    shot(page, "transit-02-offline-refreshed")
+    assert tap_in_text != first_text
+    # the gate holds only the key set: the decoded code verifies with no network, and is this page's code
+    tap_in = _gate().check(tap_in_text, now=second["ts"] + 1)
+    assert tap_in.ok and tap_in.code_ts == second["ts"]
+    assert ridecode.parse_code(ridecode.decode_qr(tap_in_text)).counter == second["counter"]
+
+    # Still offline, the screen opens again (the service worker's copy) and makes codes.
+    page.reload()
+    third = _ready(page)
+    assert third["counter"] > second["counter"]
+    tap_out_text = _decode(page.get_by_test_id("ride-qr").screenshot())
+    assert _gate("S04", "out").check(tap_out_text, now=third["ts"] + 1).ok
+    page.context.set_offline(False)
+
+    # The gates upload the two taps (a tap in at 纺织城 S01, a tap out at 钟楼 S04: 5,200 m, ¥2.00).
+    op = city["net"].metro
+    clock.freeze(datetime.fromtimestamp(third["ts"] + 5, UTC))
+    body = {"taps": [
+        TapIn(gate_id="g-S01-in", stop_id="S01", network="metro", direction="in", at=second["ts"] + 1,
+              code=tap_in_text).model_dump(),
+        TapIn(gate_id="g-S04-out", stop_id="S04", network="metro", direction="out", at=third["ts"] + 1,
+              code=tap_out_text).model_dump()]}
+    r = httpx.post(live_server + "/v1/transit/operator/taps",
+                   **op.signed("POST", "/v1/transit/operator/taps", body, **{"Idempotency-Key": "e2e-batch-1"}))
+    assert r.status_code == 200, r.text
+    assert r.json()["accepted"] == 2
+
+    page.goto("/app/transit/trips")
+    leg = page.get_by_test_id("trip-leg")
+    assert leg.count() == 1
+    assert "纺织城" in leg.inner_text() and "钟楼" in leg.inner_text()
+    assert page.get_by_test_id("leg-charged").inner_text() == "¥2.00"
+    assert page.get_by_test_id("day-fares").inner_text() == "¥2.00"
+    shot(page, "transit-03-trips")
+
+    desk_ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server)
+    desk = desk_ctx.new_page()
+    desk.goto("/console/transit/trips?day=2026-11-26")
+    desk.get_by_test_id("username").fill("metro.e2e")
+    desk.get_by_test_id("password").fill(DEFAULT_PASSWORD)
+    desk.get_by_test_id("submit").click()
+    desk.wait_for_url("**/console/transit/**")
+    desk.goto("/console/transit/trips?day=2026-11-26")
+    assert desk.get_by_test_id("trip-row").count() == 1
+    assert desk.get_by_test_id("trip-fare").inner_text() == "¥2.00"
+    assert desk.get_by_test_id("trips-total").inner_text() == "¥2.00"
+    desk.goto("/console/transit/taps?day=2026-11-26")
+    assert desk.get_by_test_id("tap-row").count() == 2
+    shot(desk, "transit-04-console-taps")
+    desk_ctx.close()
