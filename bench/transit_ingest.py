@@ -130,7 +130,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         n_batches = max(4, int(args.seconds * 6000 / args.batch) + args.clients)
         batches: list[bytes] = []
         counter = 0
-        for b in range(n_batches):
+        for _ in range(n_batches):
             taps = []
             for k in range(args.batch):
                 counter += 1

@@ -289,7 +289,19 @@ def seed(session: Session, *, residents: int = DEFAULT_RESIDENTS, seed: int = po
         seed_api_keys(session, report, made, key_dir or get_settings().key_dir / KEYS_SUBDIR)
     seed_money(session, report, ids, made, key_dir or get_settings().key_dir / KEYS_SUBDIR)
     seed_medinsure(session, report, ids, made)
+    seed_transit(session, report, ids, made)
     return report
+
+
+def seed_transit(session: Session, report: SeedReport, ids: dict[str, str], made: dict[str, orgs.Org]) -> None:
+    """Transit: the demo fare system, 鹏城地铁 (metro) and 鹏城公交 (buses) as its operators, and the
+    verified adult demo citizens as riders."""
+    from onecity.transit.service import demo as transit_demo
+
+    metro, bus = made.get("metro"), made.get("bus-group")
+    riders = [ids[c.key] for c in (cast.MAIN, cast.SPOUSE, cast.PARENT) if c.verified and c.key in ids]
+    report.money += transit_demo.seed_demo(session, metro_org_id=metro.public_id if metro else None,
+                                           bus_org_id=bus.public_id if bus else None, citizen_ids=riders)
 
 
 def seed_medinsure(session: Session, report: SeedReport, ids: dict[str, str], made: dict[str, orgs.Org]) -> None:

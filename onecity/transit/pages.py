@@ -39,7 +39,7 @@ from onecity.identity.web_session import csrf_ok
 from onecity.money import Money, yuan
 from onecity.transit import service
 from onecity.transit.fares.trips import MISSING_TAP_IN, MISSING_TAP_OUT
-from onecity.transit.schemas import LegOut
+from onecity.transit.schemas import LegOut, TapOut
 from onecity.transit.service import views
 from onecity.transit.service.errors import InvalidTransitInput
 from onecity.web.templating import render
@@ -230,18 +230,22 @@ def console_home(p: Principal = Depends(STAFF)) -> Response:
 def console_taps(request: Request, db: DbSession, p: Principal = Depends(STAFF)) -> Response:
     org = _operator(db, p)
     q = request.query_params
-    filters = {"day": _day(q.get("day")), "gate_id": (q.get("gate") or "").strip()[:60] or None,
-               "stop_id": (q.get("stop") or "").strip()[:60] or None,
-               "direction": q.get("direction") if q.get("direction") in ("in", "out") else None,
-               "rider_ref": (q.get("rider") or "").strip().lower()[:16] or None}
+    day = _day(q.get("day"))
+    gate, stop = (q.get("gate") or "").strip()[:60], (q.get("stop") or "").strip()[:60]
+    direction = q.get("direction") if q.get("direction") in ("in", "out") else ""
+    rider = (q.get("rider") or "").strip().lower()[:16]
+
+    def page(after: str | None) -> tuple[list[TapOut], str | None]:
+        return views.operator_taps(db, operator_org_id=org, day=day, gate_id=gate or None, stop_id=stop or None,
+                                   direction=direction or None, rider_ref=rider or None, after=after, limit=50)
+
     try:
-        rows, cursor = views.operator_taps(db, operator_org_id=org, after=q.get("after") or None, limit=50,
-                                           **filters)
-    except DomainError:
-        rows, cursor = views.operator_taps(db, operator_org_id=org, limit=50, **filters)
-    shown = {k: ("" if v is None else str(v)) for k, v in filters.items()}
-    more = urlencode({"day": shown["day"], "gate": shown["gate_id"], "stop": shown["stop_id"],
-                      "direction": shown["direction"], "rider": shown["rider_ref"], "after": cursor or ""})
+        rows, cursor = page(q.get("after") or None)
+    except DomainError:  # a stale cursor: the first page
+        rows, cursor = page(None)
+    shown = {"day": day.isoformat() if day else "", "gate": gate, "stop": stop, "direction": direction or "",
+             "rider": rider}
+    more = urlencode({**shown, "after": cursor or ""})
     return _console(request, db, "transit_console_taps.html", p, taps=rows, cursor=cursor, more=more, f=shown)
 
 

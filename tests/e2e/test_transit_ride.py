@@ -128,6 +128,9 @@ def test_offline_ride_code_refreshes_and_verifies_then_rides_show_in_history_and
     shot(page, "transit-01-ride-code")
     assert _gate().check(first_text, now=first["ts"] + 2).ok
 
+    # the service worker has cached the screen and its files
+    assert page.evaluate("navigator.serviceWorker.ready.then((r) => r.active !== null)")
+
     # The network goes down. The page keeps making codes: 11 s later (the page's clock) a new one.
     page.context.set_offline(True)
     page.wait_for_function("document.getElementById('ride-network').dataset.online === '0'")
@@ -143,8 +146,13 @@ def test_offline_ride_code_refreshes_and_verifies_then_rides_show_in_history_and
     assert ridecode.parse_code(ridecode.decode_qr(tap_in_text)).counter == second["counter"]
 
     # Still offline, the screen opens again (the service worker's copy) and makes codes.
+    # (the server's clock moves on: a page fresh from the server would carry the new time)
+    clock.freeze(datetime.fromtimestamp(T0_S + 3600, UTC))
     page.reload()
     third = _ready(page)
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    assert page.evaluate("JSON.parse(document.getElementById('ride-config').textContent).serverNow") == T0_S
+    assert page.get_by_test_id("ride-network").get_attribute("data-online") == "0"
     assert third["counter"] > second["counter"]
     tap_out_text = _decode(page.get_by_test_id("ride-qr").screenshot())
     assert _gate("S04", "out").check(tap_out_text, now=third["ts"] + 1).ok
@@ -186,3 +194,23 @@ def test_offline_ride_code_refreshes_and_verifies_then_rides_show_in_history_and
     assert desk.get_by_test_id("tap-row").count() == 2
     shot(desk, "transit-04-console-taps")
     desk_ctx.close()
+
+
+def test_the_certificate_is_renewed_when_online_and_near_expiry(phone: Any, city: dict[str, Any]) -> None:
+    page = phone
+    page.goto("/app/transit/ride")
+    _ready(page)
+    ride = page.get_by_test_id("ride")
+    serial = ride.get_attribute("data-serial")
+    assert serial
+    # 19 h later (under 6 h of the 24 h left) and online: the page asks for a new certificate
+    clock.freeze(datetime.fromtimestamp(T0_S + 19 * 3600, UTC))
+    page.clock.fast_forward("19:00:00")
+    page.wait_for_function(f"(() => {{ const d = document.getElementById('ride').dataset; "
+                           f"return d.serial !== '{serial}' && d.codeSerial === d.serial; }})()")
+    fresh = _ready(page)
+    text = _decode(page.get_by_test_id("ride-qr").screenshot())
+    code = ridecode.parse_code(ridecode.decode_qr(text))
+    assert str(code.certificate.serial) == ride.get_attribute("data-serial") != serial
+    assert code.certificate.not_before == T0_S + 19 * 3600
+    assert _gate().check(text, now=fresh["ts"]).ok

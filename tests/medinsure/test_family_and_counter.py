@@ -128,3 +128,26 @@ def test_a_wallet_that_cannot_pay_changes_nothing(session, city):
     assert wallet.wallet_balance(session, p.id) == 100
     assert med.get_visit(session, visit_id=vid).status == "presettled"
     assert accumulators(session, p)[1:] == (0, 0)
+
+
+def test_who_confirms_pays_the_rest_from_their_wallet(session, city):
+    """The daughter shows her father's code and confirms: her wallet pays his self-pay; a bill he confirms
+    himself is paid from his."""
+    father = make_insured(session, scheme="resident", born=date(1958, 11, 8), wallet=5_000)
+    daughter = make_insured(session, wallet=5_000)
+    link_pay_medical(session, daughter, father, relation="parent")
+    set_accumulators(session, father, outpatient=20_000)
+    h2 = city.hospital2.public_id
+    shown = med.scan_code(session, institution_org_id=h2, visit_type="outpatient",
+                          code=med.current_code(session, citizen_id=daughter.id, subject_citizen_id=father.id).text)
+    med.upload_fees(session, institution_org_id=h2, visit_id=shown.visit_id, lines=RESIDENT_BILL)
+    med.presettle(session, institution_org_id=h2, visit_id=shown.visit_id)
+    assert [v.visit_id for v in med.pending_confirmations(session, citizen_id=daughter.id)] == [shown.visit_id]
+    s = med.confirm(session, citizen_id=daughter.id, visit_id=shown.visit_id)
+    assert s.self_fen == 1_800 and s.receipt["insured"]["name_masked"] != daughter.name
+    assert (wallet.wallet_balance(session, daughter.id), wallet.wallet_balance(session, father.id)) == (3_200, 5_000)
+    own = open_visit(session, city, father, org=city.hospital2, lines=RESIDENT_BILL)
+    med.presettle(session, institution_org_id=h2, visit_id=own)
+    med.confirm(session, citizen_id=father.id, visit_id=own)
+    assert (wallet.wallet_balance(session, daughter.id), wallet.wallet_balance(session, father.id)) == (3_200, 3_200)
+    assert ledger.check(session) == []

@@ -262,6 +262,17 @@ def test_counter_settles_with_consent_and_patient_is_masked(app, session, city, 
     assert r.status_code == 303
     done = staff.get(r.headers["location"])
     assert "窗口结算" in done.text and 'data-testid="settlement-id"' in done.text
+    # The whole bill back: every payer gets its share again.
+    r = staff_client(app, "h3.finance").post(f"{visit_url}/refund", data={"csrf": csrf, "whole": "1"})
+    assert r.status_code == 403  # another session's form token
+    fin = staff_client(app, "h3.finance")
+    r = fin.post(f"{visit_url}/refund", data={"csrf": csrf_of(fin.get(visit_url).text), "whole": "1"})
+    assert r.status_code == 303
+    assert by_testid(fin.get(visit_url).text, "visit-status") == "已退费"
+    assert now(lambda s: wallet.wallet_balance(s, patient.id)) == 50_000
+    assert now(lambda s: med.get_insured(s, citizen_id=patient.id).personal_balance_fen) == 8_000
+    en = staff.get("/console/medinsure?lang=en")
+    assert "Scan an insurance code" in en.text and "Refunded" in en.text
     # The institution sees the masked name and the insured number, never the citizen or the full name.
     for html in (done.text, staff.get("/console/medinsure").text):
         assert patient.name not in html and patient.id not in html and patient.id_number not in html
@@ -306,3 +317,80 @@ def test_fund_page_for_administrators_only(app, session, city, patient):
     assert bad.status_code == 422 and 'data-testid="error"' in bad.text
     # Administrators are not an institution: the counter pages say so.
     assert c.get("/console/medinsure").status_code == 403
+
+
+def test_family_aid_and_pay_later_on_the_confirmation_screen(app, session, city):
+    """The bill of tests/medinsure/test_family_and_counter.py (resident, level 2, deductible used): fund
+    22.00, the rest 18.00; the daughter's personal account (10.00) pays 10.00 of it by family aid."""
+    from onecity.medinsure.paylater import service as paylater
+    from tests.medinsure.factories import open_visit
+    from tests.medinsure.test_family_and_counter import RESIDENT_BILL
+    from tests.payments.trade.factories import fund_wallet
+
+    parent = make_insured(session, scheme="resident", born=date(1958, 11, 8))
+    daughter = make_insured(session, personal=1_000)
+    link_pay_medical(session, daughter, parent, relation="parent")
+    set_accumulators(session, parent, outpatient=20_000)
+    paylater.allow(session, citizen_id=parent.id, allowed=True, actor="test")
+    vid = open_visit(session, city, parent, org=city.hospital2, lines=RESIDENT_BILL)
+    med.presettle(session, institution_org_id=city.hospital2.public_id, visit_id=vid)
+    c = citizen_client(app, session, parent)
+    home = c.get("/app/medinsure")
+    assert by_testid(home.text, "paylater-status") == "已开通，可在确认账单时选择先诊疗后付费"
+    assert f'data-visit-id="{vid}"' in home.text  # waiting for confirmation
+
+    screen = c.get(f"/app/medinsure/confirm/{vid}")
+    assert f'value="{daughter.id}"' in screen.text and 'data-testid="pay-later-choice"' in screen.text
+    chosen = c.get(f"/app/medinsure/confirm/{vid}?choose=1&family={daughter.id}&pay_later=1")
+    masked = daughter.name[0] + "*"
+    assert f"家庭共济（{masked}）" in chosen.text
+    fens = dict(re.findall(r'data-payer="(\w+)">\s*<span>[^<]*</span><strong data-testid="payer-fen">¥([\d.]+)',
+                           chosen.text))
+    assert fens == {"fund": "22.00", "family": "10.00", "credit_line": "8.00"}
+    r = c.post(f"/app/medinsure/confirm/{vid}", data={"csrf": csrf_of(chosen.text), "chosen": "1",
+                                                       "family": daughter.id, "pay_later": "1"})
+    assert r.status_code == 303
+    detail = c.get(r.headers["location"])
+    assert "先诊疗后付费" in detail.text and f"家庭共济（{masked}）" in detail.text
+    home = c.get("/app/medinsure")
+    assert by_testid(home.text, "paylater-open") == "¥8.00" and 'data-testid="pay-arrears"' not in home.text
+
+    # Nothing in the wallet when the debt falls due: arrears, pay later suspended, then paid from the page.
+    clock.advance(timedelta(days=paylater.due_days()))
+    paylater.collect_due(session)
+    c = citizen_client(app, session, parent)  # signed in again: a fortnight later the old session expired
+    home = c.get("/app/medinsure")
+    assert by_testid(home.text, "paylater-arrears") == "¥8.00" and "有逾期欠款" in home.text
+    assert c.post("/app/medinsure/paylater/pay", data={"csrf": "x"}).status_code == 403
+    fund_wallet(session, parent.id, 1_000)
+    session.commit()
+    r = c.post("/app/medinsure/paylater/pay", data={"csrf": csrf_of(home.text)})
+    assert r.status_code == 303
+    home = c.get(r.headers["location"])
+    assert "欠款已还清" in home.text and by_testid(home.text, "paylater-arrears") == "¥0.00"
+    assert now(lambda s: wallet.wallet_balance(s, parent.id)) == 200
+
+
+def test_online_pharmacy_order_through_the_pages(app, session, city):
+    """tests/medinsure/test_pharmacy.py's order: 阿司匹林 3 × 14.80 (fund 50 % = 22.20) and 维生素C 26.00
+    outside the policy; the wallet pays 48.20 of 70.40."""
+    p = make_insured(session, wallet=20_000)
+    set_accumulators(session, p, outpatient=150_000)
+    ph = city.pharmacy.public_id
+    med.set_pharmacy_prices(session, org_id=ph, items=[("XB01ACA001A001", 1_480), ("XA11GAV001A001", 2_600)],
+                            actor="test")
+    c = citizen_client(app, session, p)
+    assert f'href="/app/medinsure/pharmacy/{ph}"' in c.get("/app/medinsure/pharmacy").text
+    shop = c.get(f"/app/medinsure/pharmacy/{ph}")
+    assert shop.text.count('data-testid="item"') == 2 and "¥14.80" in shop.text
+    bad = c.post(f"/app/medinsure/pharmacy/{ph}", data={"csrf": csrf_of(shop.text), "qty_XB01ACA001A001": "x"})
+    assert bad.status_code == 422 and 'value="x"' in bad.text
+    assert c.post(f"/app/medinsure/pharmacy/{ph}", data={"csrf": "x", "qty_XB01ACA001A001": "3"}).status_code == 403
+    r = c.post(f"/app/medinsure/pharmacy/{ph}", data={"csrf": csrf_of(shop.text), "qty_XB01ACA001A001": "3",
+                                                      "qty_XA11GAV001A001": "1"})
+    assert r.status_code == 303 and r.headers["location"].startswith("/app/medinsure/confirm/vis_")
+    screen = c.get(r.headers["location"])
+    assert by_testid(screen.text, "confirm-total") == "¥70.40" and by_testid(screen.text, "confirm-self-pay") == "¥48.20"
+    done = c.post(r.headers["location"], data={"csrf": csrf_of(screen.text), "chosen": "1"})
+    assert done.status_code == 303
+    assert now(lambda s: wallet.wallet_balance(s, p.id)) == 20_000 - 4_820

@@ -23,7 +23,16 @@ from tests.conftest import _wipe
 from tests.identity.factories import make_citizen
 from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_org, make_staff
 from tests.payments.trade.factories import fund_wallet
-from tests.transit.platform.factories import Network, Rider, at, make_network, make_rider, rider_ref, set_clock, upload
+from tests.transit.platform.factories import (
+    Network,
+    Rider,
+    at,
+    make_network,
+    make_rider,
+    rider_ref,
+    set_clock,
+    upload,
+)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ offline, from a cache directory (see `onecity.credentials.verifier`):
     DIR/trust-list.jwt     the platform-signed trust list (`onecity keys trust-list --out …`)
     DIR/platform.pub       the platform's public key that `onecity keys trust-list` prints (pinned)
     DIR/status/*.jwt       issuers' status-list tokens (optional; without them revocation is not checked)
+    DIR/status/*.cwt       the same in CWT form (what an SM2 issuer publishes: GET /v1/status-lists/<issuer>)
 
 The caller refreshes the files; nothing here touches the network or the database.
 Exit status 0 when the presentation is valid, 1 when it is not (or the cache cannot be used).
@@ -53,7 +54,7 @@ def _read_text(text_or_file: str | None, image: Path | None) -> str:
 def verify(
     text_or_file: str | None = typer.Argument(None, help="The presentation text, or a file holding it."),
     cache: Path = typer.Option(Path(os.environ.get("ONECITY_VERIFY_CACHE", DEFAULT_CACHE)), "--cache",
-                               help="Cache directory (trust-list.jwt, platform.pub, status/*.jwt)."),
+                               help="Cache directory (trust-list.jwt, platform.pub, status/*.jwt|*.cwt)."),
     image: Path | None = typer.Option(None, "--image", help="A picture of the QR code (PNG, JPEG)."),
     as_json: bool = typer.Option(False, "--json", help="Print the verdict as JSON."),
 ) -> None:

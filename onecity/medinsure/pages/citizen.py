@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from onecity import clock
 from onecity.authz import Principal, allow_page
@@ -385,10 +386,14 @@ def pharmacy(org_id: str, request: Request, db: DbSession, p: Principal = Depend
         return _page(request, "medinsure_message.html", p, status=exc.status, error=_fail(db, request, exc))
 
 
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
 @router.post("/app/medinsure/pharmacy/{org_id}", response_class=HTMLResponse)
-async def order(org_id: str, request: Request, db: DbSession, p: Principal = Depends(CITIZEN)) -> Response:
+def order(org_id: str, request: Request, db: DbSession, p: Principal = Depends(CITIZEN),
+          form: FormData = Depends(_form)) -> Response:
     """Quantities come as `qty_<code>`; the order is pre-settled at once and goes to the confirmation screen."""
-    form = await request.form()
     lang = negotiate(request)
     typed = {k[4:]: str(v) for k, v in form.items() if k.startswith("qty_") and str(v).strip()}
     if not csrf_ok(p, str(form.get("csrf", ""))):

@@ -25,7 +25,7 @@ from onecity.db import is_postgres
 from onecity.identity import service as identity
 from onecity.ids import new_id
 from onecity.ledger import service as ledger
-from onecity.ledger.schemas import DEBITS_MUST_NOT_EXCEED_CREDITS
+from onecity.ledger.schemas import DEBITS_MUST_NOT_EXCEED_CREDITS, HOT
 from onecity.medinsure import rules
 from onecity.medinsure.errors import AlreadyEnrolled, EnrolmentInvalid, NotInsured
 from onecity.medinsure.models import MedAccumulator, MedInsured
@@ -35,10 +35,11 @@ from onecity.medinsure.service.policies import city as policy_city
 # --- the city's accounts -------------------------------------------------------------------------
 
 def fund_account_id(session: Session) -> str:
-    """The pooled fund's ledger account (opened on first use)."""
+    """The pooled fund's ledger account (opened on first use). Every settlement debits it: HOT, so the
+    ledger locks it last."""
     c = policy_city(session)
     return ledger.open_account(session, key=f"medinsure:fund:{c}", code="medinsure_fund", owner=f"city:{c}",
-                               flags=0, name="医保统筹基金 pooled fund").id
+                               flags=HOT, name="医保统筹基金 pooled fund").id
 
 
 def contributions_account_id(session: Session) -> str:

@@ -9,10 +9,14 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from onecity.ledger import service as ledger
-from onecity.money import yuan
-from onecity.medinsure.service.institutions import pharmacy_catalogue, register_institution, set_pharmacy_prices
+from onecity.medinsure.service.institutions import (
+    pharmacy_catalogue,
+    register_institution,
+    set_pharmacy_prices,
+)
 from onecity.medinsure.service.insured import contribute, enrol, insured_row, is_insured
 from onecity.medinsure.service.policies import seed_policies
+from onecity.money import yuan
 
 # Catalogue items a demo pharmacy sells online, at its own prices (fen per unit).
 DEMO_PHARMACY_PRICES: tuple[tuple[str, int], ...] = (

@@ -14,6 +14,9 @@ Rules kept here:
   insured, and the relative holds the `pay_medical` scope over the patient (they look after them: a
   parent for a child, a grown child for a parent) — the scope they were granted or asked for is their
   consent. The citizen chooses which relatives at pre-settlement or confirmation.
+- What is left after the fund, the covers and the accounts is paid from the wallet of the citizen who
+  confirms (the patient, or the relative who showed the code or confirms for them), or advanced on their
+  pay-later credit.
 - The counter path (no confirmation in the app) needs the code's counter-consent flag and a self-pay
   (what the wallet pays) within the confirming citizen's small-amount limit (小额免密, payment codes).
 - Settling locks the visit, then the insured's accumulator row, then the commercial accumulators, and
@@ -176,9 +179,11 @@ def _relatives(session: Session, ins: MedInsured, family_payers: list[str],
 
 
 def compute(session: Session, v: MedVisit, ins: MedInsured, *, family_payers: list[str], pay_later: bool,
-            for_update: bool) -> Computation:
-    """The split and the payers of the visit's bill now. With `for_update` the insured's and the commercial
-    policies' accumulator rows are locked until the transaction ends."""
+            for_update: bool, payer_citizen_id: str | None = None) -> Computation:
+    """The split and the payers of the visit's bill now; the rest is paid by `payer_citizen_id`'s wallet (or
+    advanced on their pay-later credit), by default the citizen who showed the code. With `for_update` the
+    insured's and the commercial policies' accumulator rows are locked until the transaction ends."""
+    payer_citizen = payer_citizen_id or v.confirmer_id
     day = today()
     policy = policy_for(session, on=day)
     lines = bill_lines(session, v)
@@ -207,13 +212,13 @@ def compute(session: Session, v: MedVisit, ins: MedInsured, *, family_payers: li
     for c, _ in covers:
         accounts[c.payer] = c.ledger_account_id
     if pay_later:
-        if not paylater.eligible(session, citizen_id=v.confirmer_id):
+        if not paylater.eligible(session, citizen_id=payer_citizen):
             raise PayLaterNotAllowed()
         last = rules.CREDIT_LINE
         accounts[last] = paylater.credit_line_account_id(session)
     else:
         last = rules.WALLET
-        accounts[last] = wallet.wallet_account_id(session, v.confirmer_id)
+        accounts[last] = wallet.wallet_account_id(session, payer_citizen)
     allocation = rules.allocate_payers(split, covers=[(c.payer, cover) for c, cover in covers], accounts=sources,
                                        last=last)
     return Computation(policy=policy, day=day, split=split, covers=covers, allocation=allocation, accounts=accounts,
@@ -299,7 +304,8 @@ def quote(session: Session, *, citizen_id: str, visit_id: str, family_payers: li
         raise VisitStateInvalid(detail=f"the visit is {v.status}")
     ins = insured_by_row_id(session, v.insured_row_id)
     chosen = family_payers if family_payers is not None else list((v.presettlement or {}).get("family_payers", []))
-    comp = compute(session, v, ins, family_payers=chosen, pay_later=pay_later, for_update=False)
+    comp = compute(session, v, ins, family_payers=chosen, pay_later=pay_later, for_update=False,
+                   payer_citizen_id=citizen_id)
     return presettlement_out(v, ins, comp, counter_allowed=False)
 
 
@@ -383,7 +389,8 @@ def settlement_by_visit(session: Session, v: MedVisit) -> MedSettlement | None:
 def _settle(session: Session, v: MedVisit, *, channel: str, confirmed_by: str, family_payers: list[str],
             pay_later: bool, actor: Any) -> SettlementOut:
     ins = insured_by_row_id(session, v.insured_row_id)
-    comp = compute(session, v, ins, family_payers=family_payers, pay_later=pay_later, for_update=True)
+    comp = compute(session, v, ins, family_payers=family_payers, pay_later=pay_later, for_update=True,
+                   payer_citizen_id=confirmed_by)
     pre = v.presettlement or {}
     if list(pre.get("family_payers", [])) == family_payers and bool(pre.get("pay_later")) == pay_later:
         shown = {p["payer"]: p["fen"] for p in pre.get("payers", [])}
@@ -423,7 +430,7 @@ def _settle(session: Session, v: MedVisit, *, channel: str, confirmed_by: str, f
             commercial.record_claim(session, payer=c.payer, settlement_ref=settlement_id, cover=cover)
     credit = totals.get(rules.CREDIT_LINE, 0)
     if credit:
-        paylater.open_debt(session, citizen_id=v.confirmer_id, settlement_ref=settlement_id, amount_fen=credit)
+        paylater.open_debt(session, citizen_id=confirmed_by, settlement_ref=settlement_id, amount_fen=credit)
     v.status = SETTLED
     v.updated_at = now
     session.flush()

@@ -68,7 +68,7 @@
   // ------------------------------------------------------------------ the certificate's fields
   function parseCertificate(cert) {
     return {
-      serial: cert.slice(3, 11),
+      serial: cert.slice(3, 11).reduce((n, b) => n * 256n + BigInt(b), 0n).toString(),
       devicePublic: cert.slice(19, 51),
       notBefore: u32at(cert, 51),
       notAfter: u32at(cert, 55),
@@ -173,7 +173,7 @@
     const msg = (k) => cfg.messages[k] || k;
     const offset = clockOffsetMs(cfg);
     const now = () => Math.floor((Date.now() + offset) / 1000);
-    let key = null, cert = null, certInfo = null, seq = 0, lastMade = 0, renewing = false;
+    let key = null, cert = null, certInfo = null, seq = 0, lastMade = 0, renewing = false, lastRenewTry = 0;
 
     function setState(state, text) {
       root.setAttribute("data-state", state);
@@ -195,7 +195,10 @@
       if (!stored) return;
       const raw = b64decode(stored.certificate);
       const info = parseCertificate(raw);
-      if (raw.length === CERT_BYTES && sameBytes(info.devicePublic, key.publicRaw)) { cert = raw; certInfo = info; }
+      if (raw.length === CERT_BYTES && sameBytes(info.devicePublic, key.publicRaw)) {
+        cert = raw; certInfo = info;
+        root.setAttribute("data-serial", info.serial);
+      }
     }
 
     async function renew() {
@@ -250,6 +253,7 @@
       root.setAttribute("data-counter", String(counter));
       root.setAttribute("data-qr-version", String(version));
       root.setAttribute("data-bytes", String(bytes.length));
+      root.setAttribute("data-code-serial", certInfo.serial);
       const hours = Math.max(0, Math.floor((certInfo.notAfter - ts) / 3600));
       el("ride-valid").textContent = msg("transit.ride.valid_hours").replace("{hours}", String(hours));
       setState("ready", msg("transit.ride.show_gate"));
@@ -261,26 +265,30 @@
       const left = cfg.refreshS - (now() - lastMade);
       el("ride-countdown").textContent = String(Math.max(0, left));
       if (left <= 0 || root.getAttribute("data-state") !== "ready") show().catch(fail);
-      if (navigator.onLine && nearExpiry() && !renewing) {
+      if (navigator.onLine && nearExpiry() && !renewing && Date.now() - lastRenewTry > 30000) {
+        lastRenewTry = Date.now();
         renew().then(() => { if (root.getAttribute("data-state") !== "blocked") return show(); }).catch(() => {});
       }
     }
 
     function fail(e) { setState("error", msg("transit.ride.error") + " " + (e && e.message ? e.message : "")); }
 
+    showNetwork();
     if (cfg.blocked) { setState("blocked", msg("transit.ride.blocked")); return; }
     (async function () {
       if (!(window.crypto && crypto.subtle)) throw new Error(msg("transit.ride.no_crypto"));
       key = await deviceKey(cfg.citizenId);
       await loadCert();
       if (nearExpiry() && navigator.onLine) {
-        try { await renew(); } catch (e) { if (!certValid()) throw e; }
+        lastRenewTry = Date.now();
+        try { await renew(); } catch (e) { if (!certValid()) fail(e); }
       }
       if (root.getAttribute("data-state") === "blocked") return;
-      await show();
+      if (certValid()) await show();
+      // every second: the countdown, a new code when due, a certificate when one is needed and online
       setInterval(tick, 1000);
       el("ride-refresh").addEventListener("click", () => { show().catch(fail); });
-      window.addEventListener("online", tick);
+      window.addEventListener("online", () => { lastRenewTry = 0; tick(); });
       window.addEventListener("offline", showNetwork);
     })().catch(fail);
 
