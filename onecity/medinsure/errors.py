@@ -23,7 +23,7 @@ class PolicyVersionTaken(Conflict):
     message_en = "This policy version is already published"
 
 
-class NotAnInstitution(Forbidden):
+class NotAnInstitution(NotFound):
     code = "medinsure_not_an_institution"
     message_zh = "该机构不是医保定点机构"
     message_en = "This organisation is not a designated medical-insurance institution"

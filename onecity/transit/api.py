@@ -196,5 +196,5 @@ def deny_entries(db: DbSession, p: Principal = Depends(READ)) -> list[DenyEntryO
 @router.post("/v1/transit/operator/corrections", status_code=201, response_model=CorrectionOut)
 def correct(body: CorrectionIn, db: DbSession, p: Principal = Depends(GATES)) -> CorrectionOut:
     """Correct a leg missing a tap (the rider is refunded the difference from the maximum fare)."""
-    return service.correct(db, tap_id=body.tap_id, stop_id=body.stop_id, source="operator", actor=p.key,
+    return service.correct(db, tap_id=body.tap_id, stop_id=body.stop_id, source="operator", actor=p,
                            operator_org_id=_operator(db, p), reason=body.reason)

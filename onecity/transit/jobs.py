@@ -29,3 +29,8 @@ def keys(session: Session) -> str:
     rotated = service.keys.rotate_if_due(session)
     retired = service.keys.retire_expired(session)
     return f"{'rotated to ' + rotated if rotated else 'no rotation'}, {retired} platform keys retired"
+
+
+@periodic("transit.deny_prune", every=timedelta(hours=1))
+def deny_prune(session: Session) -> str:
+    return f"{service.riders.prune_expired_devices(session)} expired lost phones off the deny-list"

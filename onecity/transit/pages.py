@@ -63,7 +63,7 @@ _JS_MESSAGES = (
     "transit.ride.no_crypto",
 )
 _CITIZEN_NOTICES = {"paid": "transit.notice.arrears_paid", "topped_up": "transit.notice.topped_up",
-                    "mode": "transit.notice.mode_saved"}
+                    "mode": "transit.notice.mode_saved", "claimed": "transit.notice.claimed"}
 _CONSOLE_NOTICES = {"corrected": "transit.notice.corrected", "denied": "transit.notice.deny_added",
                     "lifted": "transit.notice.deny_removed"}
 
@@ -159,6 +159,23 @@ def pay_arrears(request: Request, db: DbSession, p: Principal = Depends(RIDER), 
     return RedirectResponse(f"{RIDE if back == 'ride' else TRIPS}?done=paid", status_code=303)
 
 
+@router.post("/app/transit/claims", response_class=HTMLResponse)
+def claim(request: Request, db: DbSession, p: Principal = Depends(RIDER), csrf: str = Form(""),
+          tap_id: str = Form("", max_length=40), stop_id: str = Form("", max_length=60)) -> Response:
+    """The rider's correction of a leg missing its tap out (charged the maximum fare): where they left.
+    The week is priced again at once; an operator's correction overrides it."""
+    if not csrf_ok(p, csrf):
+        raise Forbidden(detail="the form has expired; reload the page")
+    try:
+        rider = service.rider(db, _citizen(p))
+        service.correct(db, tap_id=tap_id, stop_id=stop_id, source="rider", actor=_citizen(p),
+                        rider_ref=rider.rider_ref, reason="rider claim in the app")
+    except DomainError as exc:
+        db.rollback()
+        return _trips_page(request, db, p, status=exc.status, error=exc.title(negotiate(request)))
+    return RedirectResponse(f"{TRIPS}?done=claimed", status_code=303)
+
+
 def _card_page(request: Request, db: Session, p: Principal, *, status: int = 200, error: str | None = None,
                amount: str = "") -> Response:
     return render(request, "transit_card.html", status_code=status, error=error,
@@ -228,6 +245,11 @@ def console_home(p: Principal = Depends(STAFF)) -> Response:
 
 @router.get("/console/transit/taps", response_class=HTMLResponse)
 def console_taps(request: Request, db: DbSession, p: Principal = Depends(STAFF)) -> Response:
+    return _taps_page(request, db, p)
+
+
+def _taps_page(request: Request, db: Session, p: Principal, *, status: int = 200, error: str | None = None,
+               check: dict[str, Any] | None = None) -> Response:
     org = _operator(db, p)
     q = request.query_params
     day = _day(q.get("day"))
@@ -246,7 +268,24 @@ def console_taps(request: Request, db: DbSession, p: Principal = Depends(STAFF))
     shown = {"day": day.isoformat() if day else "", "gate": gate, "stop": stop, "direction": direction or "",
              "rider": rider}
     more = urlencode({**shown, "after": cursor or ""})
-    return _console(request, db, "transit_console_taps.html", p, taps=rows, cursor=cursor, more=more, f=shown)
+    return _console(request, db, "transit_console_taps.html", p, status=status, error=error, taps=rows,
+                    cursor=cursor, more=more, f=shown, check=check)
+
+
+@router.post("/console/transit/check", response_class=HTMLResponse)
+def console_check(request: Request, db: DbSession, p: Principal = Depends(STAFF), csrf: str = Form(""),
+                  code: str = Form("", max_length=600), network: str = Form("metro", max_length=10)) -> Response:
+    """Check a scanned ride code as a gate would now (a rider's complaint, an inspector's question)."""
+    require_csrf(p, csrf)
+    _operator(db, p)
+    try:
+        v = views.check_code(db, text=code.strip(), network=network)
+    except DomainError as exc:
+        return _taps_page(request, db, p, status=exc.status, error=exc.title(negotiate(request)))
+    zh, en = v.message
+    return _taps_page(request, db, p, check={"reason": v.reason, "ok": v.ok, "text": zh if negotiate(request) ==
+                                               "zh-CN" else en, "rider_ref": v.rider_ref.hex() if v.rider_ref else None,
+                                               "serial": v.serial, "network": network})
 
 
 def _trips_console(request: Request, db: Session, p: Principal, day: date, *, status: int = 200,

@@ -5,6 +5,9 @@ the JSON API (staff token, signed agency request, Idempotency-Key)."""
 from __future__ import annotations
 
 import json
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +15,7 @@ from sqlalchemy import func, select
 from onecity.audit.models import AuditEntry
 from onecity.credentials import service
 from onecity.credentials.models import Credential, CredentialImport
-from onecity.db import session_factory
+from onecity.db import session_factory, transaction
 from onecity.identity.orgs import service as orgs
 from onecity.identity.orgs.signatures import sign_request
 from tests.credentials.issuer_factories import make_issuer
@@ -49,7 +52,7 @@ def sample_csv(citizen_id: str) -> tuple[str, list[str]]:
     return "\r\n".join(lines) + "\r\n", ids
 
 
-def _count(session=None) -> int:
+def _count() -> int:
     with session_factory()() as s:
         return s.scalar(select(func.count()).select_from(Credential)) or 0
 
@@ -173,3 +176,23 @@ def test_a_file_with_too_many_rows_is_refused_whole(session, monkeypatch):
         service.import_csv(session, issuer_id=issuer.issuer_id, data=text.encode(), actor="test")
     assert exc.value.detail == "more than 2 rows"
     assert session.scalar(select(func.count()).select_from(Credential)) == 0
+
+
+@pytest.mark.skipif(os.environ.get("ONECITY_TEST_DB") != "postgres",
+                    reason="row locks and concurrent transactions are tested on PostgreSQL")
+def test_the_same_file_uploaded_twice_at_once_is_issued_once(session):
+    issuer = make_issuer(session)
+    citizen = make_citizen(session, verified=True)
+    session.commit()
+    text, _ = sample_csv(citizen.public_id)
+    barrier = threading.Barrier(2)
+
+    def upload(_: int) -> bool:
+        barrier.wait(timeout=10)
+        with transaction() as s:
+            return service.import_csv(s, issuer_id=issuer.issuer_id, data=text.encode(), actor="test").replayed
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        replayed = sorted(pool.map(upload, range(2)))
+    assert replayed == [False, True]  # the second waited for the first and got its report
+    assert _count() == 3

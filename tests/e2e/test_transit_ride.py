@@ -29,6 +29,8 @@ from PIL import Image
 from onecity import clock
 from onecity.db import transaction
 from onecity.identity.sessions import create_session
+from onecity.ledger import service as ledger
+from onecity.payments.wallet import service as wallet
 from onecity.transit import service
 from onecity.transit.gate import Gate, GatePlace
 from onecity.transit.ridecode import code as ridecode
@@ -36,7 +38,7 @@ from onecity.transit.ridecode.keys import KeySet, SigningKey
 from onecity.transit.schemas import TapIn
 from tests.e2e.conftest import shot
 from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_staff
-from tests.payments.trade.factories import make_buyer
+from tests.payments.trade.factories import fund_wallet, funding_account, make_buyer
 from tests.transit.platform.factories import make_network
 
 pytestmark = pytest.mark.e2e
@@ -154,6 +156,12 @@ def test_offline_ride_code_refreshes_and_verifies_then_rides_show_in_history_and
     assert page.evaluate("JSON.parse(document.getElementById('ride-config').textContent).serverNow") == T0_S
     assert page.get_by_test_id("ride-network").get_attribute("data-online") == "0"
     assert third["counter"] > second["counter"]
+    # the rider walks to the exit: 40 s after the tap-in code, a fresh code (the page's clock set
+    # explicitly, as the fake clock restarts with the reloaded page)
+    page.clock.set_system_time(datetime.fromtimestamp(second["ts"] + 30, UTC))
+    page.clock.fast_forward(11_000)
+    third = _ready(page, after_seq=third["seq"])
+    assert third["ts"] >= second["ts"] + 40
     tap_out_text = _decode(page.get_by_test_id("ride-qr").screenshot())
     assert _gate("S04", "out").check(tap_out_text, now=third["ts"] + 1).ok
     page.context.set_offline(False)
@@ -170,6 +178,8 @@ def test_offline_ride_code_refreshes_and_verifies_then_rides_show_in_history_and
                    **op.signed("POST", "/v1/transit/operator/taps", body, **{"Idempotency-Key": "e2e-batch-1"}))
     assert r.status_code == 200, r.text
     assert r.json()["accepted"] == 2
+    with transaction() as s:  # the worker prices the rider's day
+        assert service.price_due(s).charges == 1
 
     page.goto("/app/transit/trips")
     leg = page.get_by_test_id("trip-leg")
@@ -177,6 +187,7 @@ def test_offline_ride_code_refreshes_and_verifies_then_rides_show_in_history_and
     assert "纺织城" in leg.inner_text() and "钟楼" in leg.inner_text()
     assert page.get_by_test_id("leg-charged").inner_text() == "¥2.00"
     assert page.get_by_test_id("day-fares").inner_text() == "¥2.00"
+    assert "已计费 ¥2.00" in page.get_by_test_id("day-charges").inner_text()
     shot(page, "transit-03-trips")
 
     desk_ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server)
@@ -214,3 +225,36 @@ def test_the_certificate_is_renewed_when_online_and_near_expiry(phone: Any, city
     assert str(code.certificate.serial) == ride.get_attribute("data-serial") != serial
     assert code.certificate.not_before == T0_S + 19 * 3600
     assert _gate().check(text, now=fresh["ts"]).ok
+
+
+def test_a_rider_in_arrears_sees_why_pays_and_gets_the_code_back(phone: Any, city: dict[str, Any]) -> None:
+    page = phone
+    page.goto("/app/transit/ride")
+    first = _ready(page)
+    text = _decode(page.get_by_test_id("ride-qr").screenshot())
+    # a ride the wallet cannot pay: a tap in with no tap out (¥25.00) and the wallet emptied
+    clock.freeze(datetime.fromtimestamp(first["ts"] + 5 * 3600, UTC))
+    with transaction() as s:
+        ok = service.upload(s, operator_org_id=city["net"].metro.org.public_id, taps=[
+            TapIn(gate_id="g-S01-in", stop_id="S01", network="metro", direction="in", at=first["ts"] + 1, code=text)])
+        assert ok.accepted == 1
+        wallet_account = wallet.wallet_account_id(s, city["citizen"])
+        ledger.transfer(s, transfer_id="e2e-empty-wallet", debit=wallet_account, credit=funding_account(s),
+                        amount=ledger.balance(s, wallet_account).available_balance, code="test.withdraw")
+        service.price_due(s)
+    clock.freeze(datetime.fromtimestamp(first["ts"] + 24 * 3600, UTC))  # the next service day
+    with transaction() as s:
+        assert service.debit_due(s).failed == 1
+    page.goto("/app/transit/ride")
+    page.wait_for_function("document.getElementById('ride').dataset.state === 'blocked'")
+    assert page.get_by_test_id("ride-qr").is_hidden()
+    assert page.get_by_test_id("arrears-amount").inner_text() == "¥25.00"
+    shot(page, "transit-05-arrears")
+    with transaction() as s:
+        fund_wallet(s, city["citizen"], 3_000)
+    page.get_by_test_id("pay-arrears").click()
+    page.wait_for_url("**/app/transit/ride?done=paid")
+    _ready(page)
+    assert "已补缴" in page.get_by_test_id("notice").inner_text()
+    with transaction() as s:
+        assert wallet.wallet_balance(s, city["citizen"]) == 3_000 - 2_500

@@ -123,7 +123,7 @@ def test_who_may_call_what(client, session, city):
     merchant = Institution(client, m_app, m_pem)
     code = client.get("/v1/medinsure/me/code", headers=_bearer(token)).json()["text"]
     r = merchant.post("/v1/medinsure/visits", {"code": code, "visit_type": "outpatient"})
-    assert r.status_code == 403 and r.json()["code"] == "medinsure_not_an_institution"
+    assert r.status_code == 404 and r.json()["code"] == "medinsure_not_an_institution"
     assert client.post("/v1/medinsure/visits", json={"code": code, "visit_type": "outpatient"}).status_code == 401
     assert client.get("/v1/medinsure/fund/daily-totals", headers=_bearer(token)).status_code == 403
     assert client.get("/v1/medinsure/me", headers=_bearer(token)).json()["scheme"] == "employee"

@@ -19,6 +19,7 @@ from onecity import clock
 from onecity.identity.sessions import create_session
 from onecity.payments.wallet import service as wallet
 from onecity.transit import service
+from onecity.transit.ridecode.certificate import parse_certificate
 from tests.conftest import _wipe
 from tests.identity.factories import make_citizen
 from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_org, make_staff
@@ -183,7 +184,8 @@ def test_transfer_and_missing_tap_out_on_the_trips_page(citizen_client: TestClie
     net = make_network(session)
     r = make_rider(session, balance=10_000)
     _day_of_rides(session, net, r)
-    upload(session, net.metro, [r.tap(at(0, "21:00"), "S01")])  # never taps out (after the transfer window)
+    # never taps out (21:00: after the transfer window)
+    lone = upload(session, net.metro, [r.tap(at(0, "21:00"), "S01")]).results[0].tap_id
     set_clock(at(1, "02:00"))
     service.price_due(session)
     session.commit()
@@ -192,7 +194,19 @@ def test_transfer_and_missing_tap_out_on_the_trips_page(citizen_client: TestClie
     # ¥2.00 + ¥2.00 + (¥2.00 − ¥1.00) + ¥25.00 maximum fare = ¥30.00 (just at the daily cap)
     assert re.search(r'data-testid="day-fares">¥30\.00<', page)
     assert page.count('data-testid="leg-transfer"') == 1 and page.count('data-testid="leg-missing"') == 1
-    assert "no tap out" in page
+    assert "no tap out" in page and page.count('data-testid="claim-form"') == 1
+    assert "已计费 ¥30.00" not in page and "Charged ¥30.00" in page
+    # the rider says they left at 钟楼 S04 (5,200 m, ¥2.00): the day becomes ¥7.00 at once
+    form = {"csrf": _csrf(page), "tap_id": lone, "stop_id": "S04"}
+    assert citizen_client.post("/app/transit/claims", data={**form, "csrf": "x"},
+                               follow_redirects=False).status_code == 403
+    done = citizen_client.post("/app/transit/claims", data=form, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/app/transit/trips?done=claimed"
+    after = citizen_client.get(done.headers["location"]).text
+    assert re.search(r'data-testid="day-fares">¥7\.00<', after) and 'data-testid="leg-corrected"' in after
+    assert "Charged ¥7.00" in after and 'data-testid="claim-form"' not in after
+    again = citizen_client.post("/app/transit/claims", data={**form, "tap_id": "tap_other"})
+    assert again.status_code == 404 and 'data-testid="error"' in again.text
 
 
 def test_e_bus_card_top_up_once_and_payment_mode(citizen_client: TestClient, session: Session) -> None:
@@ -291,12 +305,26 @@ def test_console_deny_list_lost_phone(client: TestClient, session: Session) -> N
     set_clock(at(0, "07:00"))
     net = make_network(session)
     r = make_rider(session, balance=1_000)
-    serial = service.issue_certificate(session, citizen_id=r.citizen_id, device_public=r.device.public).serial
+    serial = parse_certificate(r.certify(session)).serial
+    set_clock(at(0, "07:05"))
+    fresh = r.code_text(at(0, "07:05") - 5)  # shown 5 s ago
+    stale = r.code_text(at(0, "07:05") - 61)  # a screenshot a minute old
     session.commit()
     _staff_login(client, session, net.bus.org, ["admin"], "bus.admin")
     page = client.get("/console/transit/deny-list").text
     assert 'data-testid="deny-empty"' in page
     token = _csrf(page)
+
+    def check(text: str, network: str = "metro") -> str:
+        r = client.post("/console/transit/check", data={"csrf": token, "code": text, "network": network})
+        assert r.status_code == 200
+        m = re.search(r'data-testid="check-result" data-reason="(\w+)"', r.text)
+        assert m
+        return m.group(1)
+
+    assert check(fresh) == "ok" and check(fresh, "bus") == "ok"
+    assert check(stale) == "expired" and check(fresh[:100]) == "truncated" and check("HELLO") == "malformed"
+    assert client.post("/console/transit/check", data={"csrf": "x", "code": fresh}).status_code == 403
     unknown = client.post("/console/transit/deny-list/add", data={"csrf": token, "serial": "12345"})
     assert unknown.status_code == 422 and 'data-testid="error"' in unknown.text
     assert client.post("/console/transit/deny-list/add", data={"csrf": "x", "serial": str(serial)},
@@ -307,11 +335,13 @@ def test_console_deny_list_lost_phone(client: TestClient, session: Session) -> N
     assert _read(session, service.deny.whole)["serials"] == [serial]
     listed = client.get("/console/transit/deny-list").text
     assert f'data-value="{serial}"' in listed and "挂失" in listed
+    assert check(fresh) == "denied"  # gates refuse the lost phone's codes
     removed = client.post("/console/transit/deny-list/remove", data={"csrf": token, "serial": str(serial)},
                           follow_redirects=False)
     assert removed.status_code == 303
     wl = _read(session, service.deny.whole)
     assert wl["serials"] == [] and wl["version"] == 2
+    assert check(fresh) == "ok"
 
 
 def test_console_refuses_staff_of_other_organisations(client: TestClient, session: Session) -> None:

@@ -15,9 +15,11 @@ Glossary: 医保码 insurance code, 统筹基金 pooled fund, 个人账户 perso
 
 from fastapi import APIRouter
 
-from onecity.medinsure.pages import citizen, console, fund
+from onecity.medinsure.pages.citizen import router as citizen_pages
+from onecity.medinsure.pages.console import router as console_pages
+from onecity.medinsure.pages.fund import router as fund_pages
 
 router = APIRouter(include_in_schema=False)
-router.include_router(citizen.router)
-router.include_router(console.router)
-router.include_router(fund.router)
+router.include_router(citizen_pages)
+router.include_router(console_pages)
+router.include_router(fund_pages)

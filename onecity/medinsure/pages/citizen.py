@@ -27,7 +27,7 @@ from onecity.identity.family import service as family
 from onecity.identity.web_session import csrf_ok, csrf_token
 from onecity.medinsure import service
 from onecity.medinsure.commercial import service as commercial
-from onecity.medinsure.errors import NotAllowedForRelative
+from onecity.medinsure.errors import NotAllowedForRelative, NotAnInstitution
 from onecity.medinsure.pages.display import local, payer_kind, payer_label, scalable_svg, yuan
 from onecity.medinsure.paylater import service as paylater
 from onecity.medinsure.schemas import InsuredOut, OrderItemIn, VisitOut
@@ -64,6 +64,11 @@ def _page(request: Request, name: str, p: Principal, *, status: int = 200, error
 def _fail(db: Session, request: Request, exc: DomainError) -> str:
     db.rollback()
     return exc.title(negotiate(request))
+
+
+def _status(exc: DomainError) -> int:
+    """An organisation that is no designated pharmacy is, to a citizen, a pharmacy that does not exist."""
+    return 404 if isinstance(exc, NotAnInstitution) else exc.status
 
 
 def _insured(db: Session, citizen_id: str) -> InsuredOut | None:
@@ -378,12 +383,16 @@ def _shop(request: Request, db: Session, p: Principal, org_id: str, *, status: i
                  cared_for=_cared_for(db, _me(p)), typed=typed or {})
 
 
+def _shop_or_message(request: Request, db: Session, p: Principal, org_id: str, **kw: Any) -> Response:
+    try:
+        return _shop(request, db, p, org_id, **kw)
+    except DomainError as exc:
+        return _page(request, "medinsure_message.html", p, status=_status(exc), error=_fail(db, request, exc))
+
+
 @router.get("/app/medinsure/pharmacy/{org_id}", response_class=HTMLResponse)
 def pharmacy(org_id: str, request: Request, db: DbSession, p: Principal = Depends(CITIZEN)) -> Response:
-    try:
-        return _shop(request, db, p, org_id)
-    except DomainError as exc:
-        return _page(request, "medinsure_message.html", p, status=exc.status, error=_fail(db, request, exc))
+    return _shop_or_message(request, db, p, org_id)
 
 
 async def _form(request: Request) -> FormData:
@@ -397,7 +406,8 @@ def order(org_id: str, request: Request, db: DbSession, p: Principal = Depends(C
     lang = negotiate(request)
     typed = {k[4:]: str(v) for k, v in form.items() if k.startswith("qty_") and str(v).strip()}
     if not csrf_ok(p, str(form.get("csrf", ""))):
-        return _shop(request, db, p, org_id, status=403, error=t(lang, "identity.error.csrf"), typed=typed)
+        return _shop_or_message(request, db, p, org_id, status=403, error=t(lang, "identity.error.csrf"),
+                                typed=typed)
     for_id = str(form.get("for", "")) or None
     try:
         items = []
@@ -412,5 +422,5 @@ def order(org_id: str, request: Request, db: DbSession, p: Principal = Depends(C
                                 for_citizen_id=for_id if for_id != _me(p) else None)
     except DomainError as exc:
         error = _fail(db, request, exc)
-        return _shop(request, db, p, org_id, status=exc.status, error=error, typed=typed)
+        return _shop_or_message(request, db, p, org_id, status=_status(exc), error=error, typed=typed)
     return RedirectResponse(f"/app/medinsure/confirm/{v.visit_id}", status_code=303)

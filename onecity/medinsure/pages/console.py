@@ -26,7 +26,7 @@ from onecity.errors import DomainError, InvalidInput
 from onecity.i18n import negotiate, t
 from onecity.identity.orgs.console import console_allow, csrf_token, require_csrf
 from onecity.medinsure import rules, service
-from onecity.medinsure.errors import FeeLineInvalid
+from onecity.medinsure.errors import FeeLineInvalid, NotAnInstitution
 from onecity.medinsure.pages.display import local, payer_kind, payer_label, yuan
 from onecity.medinsure.schemas import InstitutionOut
 from onecity.money import Money
@@ -68,7 +68,9 @@ def _institution(request: Request, db: Session, p: Principal) -> InstitutionOut 
         return service.get_institution(db, org_id=_org(p))
     except DomainError as exc:
         db.rollback()
-        return render(request, "medinsure_console_message.html", status_code=exc.status,
+        # Like any console section an organisation does not have: not found (the role itself is allowed).
+        status = 404 if isinstance(exc, NotAnInstitution) else exc.status
+        return render(request, "medinsure_console_message.html", status_code=status,
                       error=exc.title(negotiate(request)), principal_kind=p.kind, csrf=csrf_token(p))
 
 

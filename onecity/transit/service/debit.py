@@ -20,8 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onecity import clock, outbox
+from onecity.audit import service as audit
 from onecity.ledger import service as ledger
 from onecity.ledger.schemas import DEBITS_MUST_NOT_EXCEED_CREDITS, TransferSpec
+from onecity.money import Money
 from onecity.payments.wallet import service as wallet
 from onecity.transit.fares.pricing import service_day
 from onecity.transit.models import TransitCharge, TransitRider
@@ -104,6 +106,9 @@ def settle_rider(session: Session, *, rider_ref: str, through: date | None) -> b
         if not r.in_arrears:
             r.in_arrears, r.updated_at = True, now
             outbox.emit(session, "transit.rider_in_arrears", {"rider_ref": rider_ref, "amount": net})
+            audit.record(session, actor="worker", action="transit.arrears", subject_citizen_id=r.citizen_id,
+                         resource=f"transit/rider/{rider_ref}",
+                         reason=f"乘车扣款失败，欠费 {Money(net).format()} 元，乘车码暂停 fares could not be debited")
         deny.add(session, kind="rider", value=rider_ref, reason="arrears")
         session.flush()
         return False
@@ -115,6 +120,8 @@ def settle_rider(session: Session, *, rider_ref: str, through: date | None) -> b
         r.in_arrears, r.updated_at = False, now
         deny.remove(session, kind="rider", value=rider_ref)
         outbox.emit(session, "transit.arrears_cleared", {"rider_ref": rider_ref})
+        audit.record(session, actor="worker", action="transit.arrears_cleared", subject_citizen_id=r.citizen_id,
+                     resource=f"transit/rider/{rider_ref}", reason="欠费已付清，乘车码恢复 arrears paid")
     session.flush()
     return True
 

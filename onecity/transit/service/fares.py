@@ -22,6 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onecity import clock, outbox
+from onecity.audit import service as audit
+from onecity.authz import Principal
 from onecity.db import is_postgres
 from onecity.ids import new_id
 from onecity.transit.fares.pricing import PricedLeg, Statement, price_legs, service_day
@@ -236,7 +238,7 @@ def revenue(session: Session, *, operator_org_id: str, since: date, until: date)
 
 # --- corrections ------------------------------------------------------------------------------------
 
-def correct(session: Session, *, tap_id: str, stop_id: str, source: str, actor: str,
+def correct(session: Session, *, tap_id: str, stop_id: str, source: str, actor: Principal | str,
             operator_org_id: str | None = None, rider_ref: str | None = None,
             reason: str | None = None) -> CorrectionOut:
     """Correct a leg missing a tap (named by its lone tap): the operator's correction, or the rider's
@@ -249,7 +251,7 @@ def correct(session: Session, *, tap_id: str, stop_id: str, source: str, actor: 
     ls = operators.loaded(session, tap.system_id)
     if tap.network_id not in ls.stop_networks.get(stop_id, ()):
         raise InvalidTransitInput(f"{stop_id} is not a stop of {tap.network_id}")
-    lock_rider(session, tap.rider_ref)
+    rider = lock_rider(session, tap.rider_ref)
     week = taps.week_start(tap.service_day)
     st = price_week(session, rider_ref=tap.rider_ref, system_id=tap.system_id, week=week)
     leg = next((p.leg for p in st.legs if p.leg.leg_id == tap_id), None)
@@ -259,13 +261,17 @@ def correct(session: Session, *, tap_id: str, stop_id: str, source: str, actor: 
     if existing is not None and existing.source == "operator" and source == "rider":
         raise CorrectionRefused("the operator has already corrected this leg")
     now = clock.now()
+    who = actor if isinstance(actor, str) else (actor.id or actor.key)
     if existing is None:
         existing = TransitCorrection(tap_id=tap_id, rider_ref=tap.rider_ref, stop_id=stop_id, source=source,
-                                     actor=actor, reason=reason, created_at=now)
+                                     actor=who, reason=reason, created_at=now)
         session.add(existing)
     else:
-        existing.stop_id, existing.source, existing.actor, existing.reason = stop_id, source, actor, reason
+        existing.stop_id, existing.source, existing.actor, existing.reason = stop_id, source, who, reason
         existing.created_at = now
+    audit.record(session, actor=actor, action=f"transit.correction.{source}", subject_citizen_id=rider.citizen_id,
+                 resource=f"transit/tap/{tap_id}", on_behalf_of=operator_org_id,
+                 reason=f"更正行程 fare correction: left or entered by {stop_id}" + (f" ({reason})" if reason else ""))
     session.flush()
     reprice(session, rider_ref=tap.rider_ref, system_id=tap.system_id, week=week)
     outbox.emit(session, "transit.fare_corrected", {"tap_id": tap_id, "rider_ref": tap.rider_ref, "source": source,

@@ -11,15 +11,17 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onecity import clock, outbox
+from onecity.audit import service as audit
 from onecity.payments.wallet import service as wallet
-from onecity.transit.models import TransitDeviceCertificate, TransitRider
+from onecity.transit.gate import CLOCK_SKEW_S
+from onecity.transit.models import TransitDenyEntry, TransitDeviceCertificate, TransitRider
 from onecity.transit.ridecode import certificate
 from onecity.transit.schemas import CertificateOut, RiderOut
 from onecity.transit.service import deny, keys
@@ -132,6 +134,8 @@ def report_device_lost(session: Session, *, citizen_id: str, serial: int) -> boo
                           ).one_or_none()
     if row is None:
         raise InvalidTransitInput("no such certificate of yours")
+    audit.record(session, actor=citizen_id, action="transit.device_lost", subject_citizen_id=citizen_id,
+                 resource=f"transit/certificate/{serial}", reason="挂失乘车设备 phone reported lost")
     changed = False
     for c in session.scalars(select(TransitDeviceCertificate).where(
             TransitDeviceCertificate.device_public == row.device_public)):
@@ -151,3 +155,15 @@ def set_payment_mode(session: Session, *, citizen_id: str, mode: str) -> RiderOu
         outbox.emit(session, "transit.payment_mode_changed", {"rider_ref": r.rider_ref, "mode": mode})
     session.flush()
     return rider_summary(session, citizen_id)
+
+
+def prune_expired_devices(session: Session) -> int:
+    """Take lost phones off the deny-list once every certificate they held has expired (a gate refuses
+    those anyway), so the list gates hold stays short. Returns how many came off."""
+    cutoff = clock.now() - timedelta(seconds=CLOCK_SKEW_S)
+    serials = [int(v) for v in session.scalars(select(TransitDenyEntry.value).where(TransitDenyEntry.kind == "serial"))]
+    if not serials:
+        return 0
+    expired = session.scalars(select(TransitDeviceCertificate.serial).where(
+        TransitDeviceCertificate.serial.in_(serials), TransitDeviceCertificate.not_after < cutoff))
+    return sum(deny.remove(session, kind="serial", value=str(s)) for s in expired)

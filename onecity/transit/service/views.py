@@ -1,6 +1,7 @@
 """Read-only views for transit's pages (乘车码页、行程、运营方控制台): the names a person reads (stops,
 networks, fare products) from the fare configurations, an operator's taps with the console's
-filters, and whether a certificate serial was ever issued. Nothing here changes state."""
+filters, whether a certificate serial was ever issued, and the verdict a gate would give a scanned
+code now (the console's code check). Nothing here changes state."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onecity import clock
+from onecity.transit.denylist import DenyList
+from onecity.transit.gate import NETWORK_FLAGS, Gate, GatePlace, Verdict
 from onecity.transit.models import TransitDeviceCertificate, TransitFareSystem, TransitTap
 from onecity.transit.schemas import TapOut
+from onecity.transit.service import deny, keys
 from onecity.transit.service.errors import InvalidTransitInput
 
 
@@ -87,3 +92,14 @@ def certificate_issued(session: Session, serial: int) -> bool:
     """Whether the platform ever signed a device certificate with this serial."""
     return session.scalars(select(TransitDeviceCertificate.id).where(
         TransitDeviceCertificate.serial == serial)).first() is not None
+
+
+def check_code(session: Session, *, text: str, network: str) -> Verdict:
+    """What a gate on `network` holding the platform's keys and today's deny-list says of a scanned
+    code now (without remembering it: a check is not a tap)."""
+    if network not in NETWORK_FLAGS:
+        raise InvalidTransitInput(f"network is one of {tuple(NETWORK_FLAGS)}")
+    deny_list = DenyList()
+    deny_list.update(deny.whole(session))
+    gate = Gate(GatePlace("console", "-", network, "in"), keys.verifying_key_set(session), deny=deny_list)
+    return gate.check(text, now=int(clock.now().timestamp()))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
+from onecity import clock
 from onecity.ledger import service as ledger
 from onecity.payments.wallet import service as wallet
 from onecity.transit import service
@@ -151,3 +154,8 @@ def test_lost_phone_denied_by_serial(session):
     assert cert.serial in whole["serials"] and whole["riders"] == []
     with pytest.raises(service.RiderDenied):  # that device key gets no new certificate
         r.certify(session)
+    # once its certificates have expired, the phone comes off the list gates hold
+    assert service.riders.prune_expired_devices(session) == 0
+    clock.advance(timedelta(hours=25))
+    assert service.riders.prune_expired_devices(session) == 2  # both certificates that phone held
+    assert service.deny.whole(session)["serials"] == []
