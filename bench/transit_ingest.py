@@ -1,6 +1,6 @@
 """Tap records ingested per second through the transit upload API on PostgreSQL.
 
-    .venv/bin/python bench/transit_ingest.py [--seconds 6] [--batch 500] [--clients 2]
+    .venv/bin/python bench/transit_ingest.py [--seconds 6] [--batch 500] [--clients 1]
 
 Creates a scratch PostgreSQL database (started the way `make test` does), installs the demo fare
 system, a metro operator with its signing key and `--riders` real-name verified riders each holding a
@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 
 
-def taps_ingested_per_s(seconds: float = 6.0, batch: int = 500, clients: int = 2) -> dict[str, Any]:
+def taps_ingested_per_s(seconds: float = 6.0, batch: int = 500, clients: int = 1) -> dict[str, Any]:
     """Run the ingest benchmark in a child process; its JSON result (taps_ingested_per_s and more)."""
     out = subprocess.run(  # noqa: S603 - this very script, fixed arguments
         [sys.executable, str(Path(__file__).resolve()), "--seconds", str(seconds), "--batch", str(batch),
@@ -58,7 +58,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=6.0)
     ap.add_argument("--batch", type=int, default=500)
-    ap.add_argument("--clients", type=int, default=2)
+    ap.add_argument("--clients", type=int, default=1)
     ap.add_argument("--riders", type=int, default=200)
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):  # a caller pinned to one core (bench/transit.py) must not pin us

@@ -135,6 +135,15 @@ ORGS: tuple[DemoOrg, ...] = (
     DemoOrg("agency", "国家税务总局深圳市税务局", "Shenzhen Tax Service", GOV, "tax-bureau", "杨淑芬"),
     DemoOrg("agency", "深圳市医疗保障局", "Shenzhen Healthcare Security Administration", GOV,
             "medical-security", "朱海燕"),
+    DemoOrg("agency", "深圳市公安局", "Shenzhen Public Security Bureau", GOV, "public-security", "邓志刚"),
+    DemoOrg("agency", "深圳市民政局", "Shenzhen Civil Affairs Bureau", GOV, "civil-affairs", "冯秀兰"),
+    DemoOrg("agency", "深圳市教育局", "Shenzhen Education Bureau", GOV, "education", "曹思远"),
+    DemoOrg("agency", "深圳市市场监督管理局", "Shenzhen Administration for Market Regulation", GOV,
+            "market-regulation", "彭振宇"),
+    DemoOrg("agency", "深圳市残疾人联合会", "Shenzhen Disabled Persons' Federation", GOV, "disabled-federation",
+            "蒋慧琳"),
+    DemoOrg("agency", "深圳市职业技能鉴定指导中心", "Shenzhen Vocational Skills Testing Centre", INSTITUTION,
+            "skills-centre", "谢明辉"),
     DemoOrg("biller", "深圳市水务集团", "Shenzhen Water Group", ENTERPRISE, "water-group", "胡振华"),
     DemoOrg("biller", "深圳供电局", "Shenzhen Power Supply Bureau", ENTERPRISE, "power-supply", "郭立新"),
     DemoOrg("biller", "深圳市燃气集团", "Shenzhen Gas Group", ENTERPRISE, "gas-group", "罗美玲"),
@@ -144,4 +153,27 @@ ORGS: tuple[DemoOrg, ...] = (
             "唐静怡"),
     DemoOrg("insurer", "南海人寿保险深圳分公司", "Nanhai Life Insurance, Shenzhen Branch", ENTERPRISE,
             "nanhai-life", "韩志明"),
+)
+
+
+# --- certificate issuers (电子证照签发机构) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoIssuer:
+    username: str  # the agency's owner login, which is also its issuer console login
+    alg: str  # EdDSA (Ed25519) or SM2 (national algorithms: the QR/CWT format only)
+    type_ids: tuple[str, ...]  # the certificate types it issues in the demo city
+
+
+ISSUERS: tuple[DemoIssuer, ...] = (
+    DemoIssuer("public-security", "EdDSA", ("resident_id", "household_register")),
+    DemoIssuer("traffic-police", "EdDSA", ("driving_licence", "vehicle_licence")),
+    DemoIssuer("civil-affairs", "EdDSA", ("marriage_certificate", "divorce_certificate")),
+    DemoIssuer("hrss", "EdDSA", ("social_security_card",)),
+    DemoIssuer("medical-security", "SM2", ("medical_insurance_card",)),  # 医保: national algorithms
+    DemoIssuer("education", "EdDSA", ("student_card",)),
+    DemoIssuer("market-regulation", "EdDSA", ("business_licence",)),
+    DemoIssuer("disabled-federation", "EdDSA", ("disability_certificate",)),
+    DemoIssuer("skills-centre", "EdDSA", ("professional_qualification",)),
 )

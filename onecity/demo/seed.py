@@ -72,12 +72,13 @@ class SeedReport:
     apps: list[tuple[str, str, str, str]] = field(default_factory=list)  # (name, kind, app id, key file)
     problems: list[str] = field(default_factory=list)
     money: list[str] = field(default_factory=list)  # wallets, merchant profiles, the gateway app
+    credentials_issued: int = 0  # issuers registered and certificates issued by `seed_credentials`
 
     @property
     def changed(self) -> bool:
         return bool(self.registry.created or self.registry.updated or self.citizens_created or self.passwords_set
                     or self.verified or self.links_made or self.orgs_created or self.staff_created
-                    or self.keys_registered)
+                    or self.keys_registered or self.credentials_issued)
 
     def lines(self) -> list[str]:
         r = self.registry
@@ -290,6 +291,7 @@ def seed(session: Session, *, residents: int = DEFAULT_RESIDENTS, seed: int = po
     seed_money(session, report, ids, made, key_dir or get_settings().key_dir / KEYS_SUBDIR)
     seed_medinsure(session, report, ids, made)
     seed_transit(session, report, ids, made)
+    seed_credentials(session, report, ids, made, key_dir or get_settings().key_dir / KEYS_SUBDIR)
     return report
 
 
@@ -352,6 +354,103 @@ def seed_money(session: Session, report: SeedReport, ids: dict[str, str], made: 
                                 f"{key_dir / (d.username + '-gateway.pem')}")
 
 
+def _demo_certificates() -> list[tuple[cast.DemoCitizen, str, dict[str, str]]]:
+    """(holder, type, claims) of the certificates issued to the demo family, waiting to be claimed."""
+    main, spouse = cast.MAIN, cast.SPOUSE
+    police = "深圳市公安局交通警察支队"
+    licence = {"name": main.name, "gender": "女", "nationality": "中国", "address": "深圳市福田区莲花北村12栋502",
+               "birth_date": main.birth_date.isoformat(), "first_issue_date": "2012-08-20",
+               "licence_number": main.id_number, "licence_class": "C1", "valid_from": "2022-08-20",
+               "valid_until": "2032-08-20", "issuing_authority": police, "file_number": "440300123456"}
+    marriage = {"certificate_number": "J440304-2013-004512", "registration_date": "2013-10-01",
+                "issuing_authority": "深圳市福田区民政局"}
+    return [
+        (main, "driving_licence", licence),
+        (main, "vehicle_licence", {
+            "plate_number": "粤BD12345", "vehicle_type": "小型轿车", "owner": main.name,
+            "address": licence["address"], "use_character": "非营运", "model": "比亚迪牌BYD7152WT6HEVC2",
+            "vin": "LGXCE4CB5N0123456", "engine_number": "BYD472QA2203456", "register_date": "2022-09-01",
+            "issue_date": "2022-09-01", "issuing_authority": police, "inspection_valid_until": "2028-09-30"}),
+        (main, "social_security_card", {
+            "name": main.name, "id_number": main.id_number, "card_number": "S44030012345A",
+            "issue_date": "2021-03-15", "valid_until": "2031-03-15", "issuing_authority": "深圳市人力资源和社会保障局"}),
+        (main, "marriage_certificate", dict(marriage, holder_name=main.name, holder_id_number=main.id_number,
+                                            spouse_name=spouse.name, spouse_id_number=spouse.id_number)),
+        (main, "medical_insurance_card", {
+            "name": main.name, "id_number": main.id_number, "insured_number": "440300000123456",
+            "insurance_type": "职工基本医疗保险", "insured_region": "440300", "enrolled_since": "2012-07-01"}),
+        (spouse, "marriage_certificate", dict(marriage, holder_name=spouse.name, holder_id_number=spouse.id_number,
+                                              spouse_name=main.name, spouse_id_number=main.id_number)),
+    ]
+
+
+REPLACED_CLASS = "C2"  # 王芳's first driving licence, replaced (增驾换证) by the C1 one: revoked
+VERIFIER_CACHE = "verifier-cache"
+
+
+def seed_credentials(session: Session, report: SeedReport, ids: dict[str, str], made: dict[str, orgs.Org],
+                     key_dir: Path) -> None:
+    """Electronic certificates (电子证照): the agencies of `cast.ISSUERS` registered as issuers (one with
+    SM2 keys), the demo family's certificates issued and waiting to be claimed — 王芳's first driving
+    licence (class C2) re-issued as C1, so the old one is revoked with its reason — and the platform's
+    trust list and the issuers' status lists written to `key_dir/verifier-cache` for `onecity verify`.
+    A type a citizen already holds (in any status) is not issued again."""
+    from onecity.credentials import platform_key
+    from onecity.credentials import service as credentials
+    from onecity.credentials.jose import b64url_encode
+
+    city = get_settings().city_code
+    issuer_of: dict[str, str] = {}  # type id -> issuer id
+    registered = 0
+    for d in cast.ISSUERS:
+        org = made.get(d.username)
+        if org is None:
+            continue
+        issuer = credentials.issuer_of_org(session, org.public_id)
+        if issuer is None:
+            issuer = _attempt(session, report, f"issuer {org.name_zh}", partial(
+                credentials.register_issuer, session, org_id=org.public_id, name=org.name_zh, region=city,
+                alg=d.alg, actor=ACTOR))
+            if issuer is None:
+                continue
+            registered += 1
+        issuer_of.update(dict.fromkeys(d.type_ids, issuer.issuer_id))
+    issued = revoked = 0
+    for holder, type_id, claims in _demo_certificates():
+        citizen_id, issuer_id = ids.get(holder.key), issuer_of.get(type_id)
+        if citizen_id is None or issuer_id is None:
+            continue
+        if any(c.type_id == type_id for c in credentials.list_for_citizen(session, citizen_id=citizen_id)):
+            continue
+        if type_id == "driving_licence":  # the first licence, then its replacement
+            old = credentials.issue_credential(session, issuer_id=issuer_id, type_id=type_id, citizen_id=citizen_id,
+                                               claims=dict(claims, licence_class=REPLACED_CLASS), actor=ACTOR)
+            credentials.reissue_credential(session, issuer_id=issuer_id, credential_id=old.credential_id,
+                                           claims=claims, actor=ACTOR,
+                                           reason="增驾换证：准驾车型 C2 → C1 (class upgraded, licence replaced)")
+            revoked += 1
+        else:
+            credentials.issue_credential(session, issuer_id=issuer_id, type_id=type_id, claims=claims,
+                                         citizen_id=citizen_id, actor=ACTOR)
+        issued += 1
+    cache = key_dir / VERIFIER_CACHE
+    (cache / "status").mkdir(parents=True, exist_ok=True)
+    (cache / "trust-list.jwt").write_text(credentials.build_trust_list(
+        session, scope=city, recognised=credentials.recognised_lists(session)) + "\n")
+    (cache / "platform.pub").write_text(b64url_encode(platform_key.platform_public()) + "\n")
+    for issuer in credentials.list_issuers(session, scope=city):
+        if issuer.alg in credentials.jose_algs():
+            (cache / "status" / f"{issuer.issuer_id}.jwt").write_text(
+                credentials.publish_status_list(session, issuer_id=issuer.issuer_id) + "\n")
+        else:
+            (cache / "status" / f"{issuer.issuer_id}.cwt").write_bytes(
+                credentials.publish_status_list(session, issuer_id=issuer.issuer_id, form="cwt"))
+    report.money.append(f"certificates: {len(set(issuer_of.values()))} issuers (registered "
+                        f"{registered}), {issued} certificates issued and waiting to be claimed, {revoked} "
+                        f"revoked (re-issued); trust list and status lists for `onecity verify` in {cache}")
+    report.credentials_issued += issued + revoked + registered
+
+
 def seed_demo_city(residents: int = DEFAULT_RESIDENTS) -> list[str]:
     """The `onecity seed` command: seed in one transaction and describe what happened."""
     from onecity.db import transaction
@@ -375,4 +474,7 @@ def demo_logins() -> list[str]:
     for d in cast.ORGS:
         out.append(f"  {d.username:<{width}} / {cast.STAFF_PASSWORD}  {d.name_zh} ({d.kind}"
                    + (", platform admin)" if d.kind == "city" else ")"))
+    out.append(f"certificate issuers (username / password {cast.STAFF_PASSWORD}, at /console/credentials):")
+    for i in cast.ISSUERS:
+        out.append(f"  {i.username:<{width}} / {cast.STAFF_PASSWORD}  {i.alg:5} " + ", ".join(i.type_ids))
     return out

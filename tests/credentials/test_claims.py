@@ -191,6 +191,31 @@ def test_claim_flow_binds_the_holder_key_and_returns_both_formats(client, sessio
     assert v["ok"] is False and v["reason"] == "revoked"
 
 
+def test_a_certificate_of_an_sm2_issuer_is_claimed_as_qr_certificates_only(client, session) -> None:
+    """SM2 has no JOSE registration: no SD-JWT VC (an empty `credentials`), the QR certificates signed
+    SM2-with-SM3 and bound to the holder's Ed25519 key, verifying as any other."""
+    from onecity.credentials import service
+
+    issuer = make_issuer(session, alg="SM2")
+    holder = Holder(session)
+    cred = service.issue_credential(session, issuer_id=issuer.issuer_id, type_id="driving_licence",
+                                    claims=_claims_for(holder.person.id_number, holder.person.name),
+                                    citizen_id=holder.person.id, actor="test").credential_id
+    session.commit()
+    t = _claim_to_token(client, session, holder, cred)
+    resp = _credential(client, t["access_token"], holder.proof(t["c_nonce"]))
+    assert resp.status_code == 200, resp.text
+    out = resp.json()
+    assert out["credentials"] == []
+    full = jose.b64url_decode(out["onecity_qr_certificates"]["certificates"]["full"])
+    assert cwt.parse(full).certificate.holder_public == holder.public
+    text = presentation.present(full, holder_alg="EdDSA", holder_private=holder.key.private_bytes_raw(),
+                                holder_public=holder.public, now=clock.now())
+    v = client.post("/v1/verifications", json={"text": text}).json()
+    assert v["ok"] is True and v["reason"] == "ok" and v["issuer"] == issuer.issuer_id, v
+    assert _row(session, cred).holder_alg == "EdDSA"
+
+
 def meta_issuer_jwk(session: Any, issuer_id: str) -> dict[str, str]:
     from onecity.credentials import service
 

@@ -44,12 +44,38 @@ def test_wallet_claim_detail_and_show_pages(client, session) -> None:
     assert 'data-testid="show-qr"' in show.text and 'value="hotel" checked' in show.text
     assert "Shows: Name, Licence number" in show.text and "/static/credentials/holder.js" in show.text
 
-    service.suspend_credential(session, issuer_id=issuer.issuer_id, credential_id=cred, actor="test")
+    service.suspend_credential(session, issuer_id=issuer.issuer_id, credential_id=cred, actor="test",
+                               reason="逾期未审验 <b>overdue</b>")
     session.commit()
     page = client.get("/app/credentials?lang=zh-CN")
     assert 'data-status="suspended"' in page.text and "已暂停" in page.text and "状态变更于" in page.text
     assert 'data-testid="credential-show"' not in page.text
+    assert '<span data-testid="credential-reason">原因：逾期未审验 &lt;b&gt;overdue&lt;/b&gt;</span>' in page.text
+    assert 'href="/app/credentials/history" data-testid="wallet-history"' in page.text
+    detail = client.get(f"/app/credentials/{cred}/detail?lang=en")
+    assert "Reason: 逾期未审验 &lt;b&gt;overdue&lt;/b&gt;" in detail.text and 'data-testid="detail-history"' in detail.text
+    service.revoke_credential(session, issuer_id=issuer.issuer_id, credential_id=cred, actor="test",
+                              reason="驾驶证注销 licence cancelled")
+    session.commit()
+    page = client.get("/app/credentials?lang=zh-CN")
+    assert 'data-status="revoked"' in page.text and "原因：驾驶证注销 licence cancelled" in page.text
 
     _cookie(client, session, other)
     assert client.get(f"/app/credentials/{cred}/detail").status_code == 404
     assert client.get("/app/credentials").text.count('data-testid="wallet-empty"') == 1
+
+
+def test_the_cards_tab_leads_a_verified_citizen_to_the_wallet(client, session) -> None:
+    from tests.identity.factories import make_citizen
+
+    _cookie(client, session, Holder(session))
+    cards = client.get("/app/cards")
+    assert cards.status_code == 200
+    assert 'href="/app/credentials" data-testid="cards-wallet-link">我的电子证照（证照夹） ›' in cards.text
+    assert client.get("/app/credentials").status_code == 200
+    unverified = make_citizen(session, verified=False)
+    token, _ = create_session(session, kind="citizen", subject_id=unverified.public_id, credential="cookie", label="t")
+    session.commit()
+    client.cookies.set(SESSION_COOKIE, token)
+    page = client.get("/app/cards")
+    assert page.status_code == 200 and 'data-testid="cards-wallet-link"' not in page.text

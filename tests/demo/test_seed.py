@@ -206,3 +206,103 @@ def test_a_larger_registry_adds_only_the_new_residents(city, session):
 def test_a_registry_smaller_than_the_cast_is_refused(session):
     with pytest.raises(ValueError, match="at least"):
         seed.seed(session, residents=len(cast.CITIZENS) - 1)
+
+
+# --- electronic certificates (seed_credentials) -----------------------------------------------------
+
+def _citizen_id(session, who: cast.DemoCitizen) -> str:
+    citizen = identity.get_citizen_by_mobile(session, who.mobile)
+    assert citizen is not None
+    return citizen.public_id
+
+
+def test_the_agencies_are_issuers_one_with_sm2_keys(city, session):
+    from onecity.credentials import service as credentials
+
+    by_user = {d.username: d for d in cast.ORGS}
+    algs = {}
+    for i in cast.ISSUERS:
+        org = next(o for o in seed._all_orgs(session) if o.uscc == by_user[i.username].uscc)
+        issuer = credentials.issuer_of_org(session, org.public_id)
+        assert issuer is not None and issuer.name == org.name_zh and issuer.region == "440300", i
+        assert credentials.active_key(session, issuer_id=issuer.issuer_id).alg == i.alg
+        algs[i.username] = issuer.alg
+    assert len(algs) == len(cast.ISSUERS) == 9 and list(algs.values()).count("SM2") == 1
+    covered = {t for i in cast.ISSUERS for t in i.type_ids}
+    assert covered == {"resident_id", "household_register", "driving_licence", "vehicle_licence",
+                       "marriage_certificate", "divorce_certificate", "social_security_card",
+                       "medical_insurance_card", "student_card", "business_licence", "disability_certificate",
+                       "professional_qualification"}  # all 12 types have an issuer in the demo city
+
+
+def test_the_family_has_certificates_to_claim_and_one_revoked(city, session):
+    from onecity.credentials import service as credentials
+    from onecity.credentials.service import claims
+
+    main, spouse = _citizen_id(session, cast.MAIN), _citizen_id(session, cast.SPOUSE)
+    waiting = claims.claimable(session, citizen_id=main)
+    assert sorted(c.type_id for c in waiting) == ["driving_licence", "marriage_certificate",
+                                                  "medical_insurance_card", "social_security_card",
+                                                  "vehicle_licence"]
+    assert [c.type_id for c in claims.claimable(session, citizen_id=spouse)] == ["marriage_certificate"]
+    issued = credentials.list_for_citizen(session, citizen_id=main)
+    assert sorted(c.status for c in issued) == ["revoked"] + ["valid"] * 5
+    old = next(c for c in issued if c.status == "revoked")
+    new = next(c for c in waiting if c.type_id == "driving_licence")
+    assert old.type_id == "driving_licence" and old.replaced_by == new.credential_id
+    assert old.status_reason is not None and "C2 → C1" in old.status_reason
+    detail = claims.claimable_detail(session, citizen_id=main, credential_id=new.credential_id)
+    assert detail.claims is not None and detail.claims["licence_class"] == "C1"
+    assert detail.claims["licence_number"] == cast.MAIN.id_number
+    marriage = next(c for c in waiting if c.type_id == "marriage_certificate")
+    m = claims.claimable_detail(session, citizen_id=main, credential_id=marriage.credential_id).claims
+    assert m is not None and (m["holder_name"], m["spouse_name"]) == (cast.MAIN.name, cast.SPOUSE.name)
+    session.rollback()
+
+
+def test_the_written_verifier_cache_verifies_a_seeded_licence_offline(city, session):
+    from onecity.credentials import algorithms, presentation, verifier
+    from onecity.credentials import service as credentials
+    from onecity.credentials.service import claims
+
+    v = verifier.Verifier.from_dir(city.key_dir / seed.VERIFIER_CACHE)
+    listed = {i.issuer_id for i in v.trust.root.issuers}
+    assert len(listed) == len(cast.ISSUERS)
+    main = _citizen_id(session, cast.MAIN)
+    licence = next(c for c in claims.claimable(session, citizen_id=main) if c.type_id == "driving_licence")
+    assert licence.issuer_id in listed
+    status_files = sorted(p.suffix for p in (city.key_dir / seed.VERIFIER_CACHE / "status").iterdir())
+    assert status_files == [".cwt"] + [".jwt"] * 8  # the SM2 issuer publishes the CWT form only
+    holder = algorithms.generate("EdDSA")
+    cert = credentials.signed_certificate(session, credential_id=licence.credential_id, holder_public=holder.public,
+                                          holder_alg="EdDSA")
+    text = presentation.present(cert, holder_alg="EdDSA", holder_private=holder.private, holder_public=holder.public,
+                                now=int(clock.now().timestamp()))
+    verdict = v.verify(text)
+    assert verdict.ok and verdict.status_checked, verdict
+    assert verdict.issuer == licence.issuer_id and len(text) <= 700
+    print(f"\nseeded driving licence, full QR (Python): {len(text)} characters")
+    card = next(c for c in claims.claimable(session, citizen_id=main) if c.type_id == "medical_insurance_card")
+    assert credentials.get_issuer(session, card.issuer_id).alg == "SM2"
+    cert = credentials.signed_certificate(session, credential_id=card.credential_id, holder_public=holder.public,
+                                          holder_alg="EdDSA")
+    sm2 = v.verify(presentation.present(cert, holder_alg="EdDSA", holder_private=holder.private,
+                                        holder_public=holder.public, now=int(clock.now().timestamp())))
+    assert sm2.ok and sm2.status_checked and sm2.issuer == card.issuer_id, sm2  # its status list: the CWT file
+    session.rollback()
+
+
+def test_the_printed_issuer_login_opens_the_certificates_console(city, client):
+    user, password = _printed_login(r"^\s+(traffic-police)\s+/ (\S+)\s+EdDSA")
+    r = client.post("/console/login", data={"username": user, "password": password,
+                                            "next": "/console/credentials"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get("/console/credentials")
+    assert page.status_code == 200 and "深圳市公安局交通警察支队" in page.text
+    revoked = client.get("/console/credentials?status=revoked")
+    assert revoked.status_code == 200 and revoked.text.count('data-testid="credential-row"') == 1
+    r = client.post("/v1/console/login", json={"username": user, "password": password})
+    issued = client.get("/v1/issuer/credentials", headers={"Authorization": f"Bearer {r.json()['token']}"})
+    assert issued.status_code == 200, issued.text
+    assert sorted((c["type_id"], c["status"]) for c in issued.json()) == [
+        ("driving_licence", "revoked"), ("driving_licence", "valid"), ("vehicle_licence", "valid")]

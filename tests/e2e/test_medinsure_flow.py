@@ -103,6 +103,9 @@ def test_activate_show_scan_presettle_confirm(camera_browser: Any, live_server: 
         phone = _watch(phone_ctx.new_page(), errors)
         phone.goto("/app/medinsure")
         assert phone.get_by_test_id("code-status").inner_text() == "未激活"
+        assert phone.get_by_test_id("personal-balance").inner_text() == "¥80.00"
+        assert phone.get_by_test_id("deductible-used").inner_text() == "¥1450.00 / ¥1500.00"
+        shot(phone, "medinsure-00-overview")
         phone.get_by_test_id("show-code").click()
         phone.get_by_test_id("activate-with-face").click()
         phone.wait_for_url("**/app/face?**")
@@ -131,6 +134,19 @@ def test_activate_show_scan_presettle_confirm(camera_browser: Any, live_server: 
         desk.get_by_test_id("scan-code").fill(text)
         desk.get_by_test_id("scan-submit").click()
         assert desk.get_by_test_id("notice").inner_text() == "已建立就诊"
+        visit_url = desk.url.split("?")[0]
+        # The same code again (a screenshot passed on): refused, it scans once.
+        desk.goto("/console/medinsure")
+        desk.get_by_test_id("scan-code").fill(text)
+        desk.get_by_test_id("scan-submit").click()
+        assert desk.get_by_test_id("error").inner_text().startswith("医保码已使用")
+        # The phone asks for a fresh code at once when the refresh button is pressed.
+        phone.get_by_test_id("code-refresh").click()
+        phone.wait_for_function(
+            "t => document.querySelector('[data-testid=code-text]').textContent.trim() !== t", arg=text)
+        fresh = phone.get_by_test_id("code-text").text_content().strip()
+        assert med.verify_code(fresh).insured_id == med.verify_code(text).insured_id
+        desk.goto(visit_url)
         assert desk.get_by_test_id("visit-status").inner_text() == "已就诊"
         desk.locator("details").filter(has=desk.get_by_test_id("fee-csv")).locator("summary").click()
         desk.get_by_test_id("fee-csv").fill(CSV)

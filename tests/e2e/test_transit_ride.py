@@ -258,3 +258,25 @@ def test_a_rider_in_arrears_sees_why_pays_and_gets_the_code_back(phone: Any, cit
     assert "已补缴" in page.get_by_test_id("notice").inner_text()
     with transaction() as s:
         assert wallet.wallet_balance(s, city["citizen"]) == 3_000 - 2_500
+
+
+def test_a_phone_reported_lost_gets_no_new_certificate(phone: Any, city: dict[str, Any]) -> None:
+    page = phone
+    page.goto("/app/transit/ride")
+    _ready(page)
+    serial = int(page.get_by_test_id("ride").get_attribute("data-serial") or "0")
+    with transaction() as s:  # reported lost (from another phone): gates refuse its codes at once
+        service.report_device_lost(s, citizen_id=city["citizen"], serial=serial)
+    text = _decode(page.get_by_test_id("ride-qr").screenshot())
+    gate = _gate()
+    with transaction() as s:
+        gate.deny.update(service.deny.whole(s))
+    assert gate.check(text, now=T0_S + 5).reason == "denied"
+    # when the page next asks for a certificate, the platform refuses it and the page says why
+    clock.freeze(datetime.fromtimestamp(T0_S + 19 * 3600, UTC))
+    page.clock.fast_forward("19:00:00")
+    page.wait_for_function("document.getElementById('ride').dataset.state === 'blocked'")
+    assert page.get_by_test_id("ride-qr").is_hidden()
+    assert page.get_by_test_id("ride-status").inner_text() == "该乘车账户或设备已被停用"
+    assert page.get_by_test_id("ride-to-arrears").is_hidden()  # nothing to pay: a lost phone
+    shot(page, "transit-06-lost-phone")

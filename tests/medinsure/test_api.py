@@ -13,7 +13,7 @@ from onecity.medinsure import service as med
 from onecity.payments.wallet import service as wallet
 from tests.identity.family.factories import make_face_grant, person
 from tests.identity.orgs.factories import make_api_key, make_org, make_staff, staff_token
-from tests.medinsure.factories import make_insured, set_accumulators
+from tests.medinsure.factories import link_pay_medical, make_insured, set_accumulators
 
 
 class Institution:
@@ -153,3 +153,35 @@ def test_administrators_publish_designate_enrol_and_read_totals(client, session,
     totals = client.get("/v1/medinsure/fund/daily-totals?day=2026-06-15", headers=h).json()
     assert totals["settlements"] == 0 and totals["day"] == "2026-06-15"
     assert len(client.get("/v1/medinsure/policies", headers=h).json()) == 3
+
+
+def test_online_pharmacy_order_with_family_aid_over_http(client, session, city):
+    """A daughter orders for her father (resident, no personal account); her account pays by family aid."""
+    father = make_insured(session, scheme="resident", born=date(1958, 11, 8))
+    daughter = make_insured(session, personal=10_000, wallet=10_000)
+    link_pay_medical(session, daughter, father, relation="parent")
+    set_accumulators(session, father, outpatient=20_000)
+    ph = city.pharmacy.public_id
+    med.set_pharmacy_prices(session, org_id=ph, items=[("XB01ACA001A001", 1_480)], actor="test")
+    token = daughter.token(session)
+    father_id, daughter_id = father.id, daughter.id
+    session.commit()
+    h = _bearer(token)
+    assert [x["org_id"] for x in client.get("/v1/medinsure/pharmacies", headers=h).json()] == [ph]
+    items = client.get(f"/v1/medinsure/pharmacies/{ph}/items", headers=h).json()
+    assert items[0]["unit_price_fen"] == 1_480
+    r = client.post("/v1/medinsure/me/pharmacy-orders", headers={**h, "idempotency-key": "order-1"},
+                    json={"pharmacy_id": ph, "items": [{"code": "XB01ACA001A001", "quantity": 2}],
+                          "for_citizen_id": father_id})
+    assert r.status_code == 201, r.text
+    vid = r.json()["visit_id"]
+    # 2 × 1480 = 2960 → resident at a pharmacy: fund round(2960 × 50 %) = 1480, within 1480
+    assert {x["payer"]: x["fen"] for x in r.json()["presettlement"]["payers"]} == {"fund": 1_480, "wallet": 1_480}
+    q = client.get(f"/v1/medinsure/me/confirmations/{vid}?family={daughter_id}", headers=h).json()
+    assert {x["payer"]: x["fen"] for x in q["payers"]} == {"fund": 1_480, f"family:{daughter_id}": 1_480}
+    s = client.post(f"/v1/medinsure/me/confirmations/{vid}/confirm", json={"family_payers": [daughter_id]},
+                    headers={**h, "idempotency-key": "confirm-order-1"}).json()
+    assert (s["fund_fen"], s["personal_fen"], s["self_fen"]) == (1_480, 1_480, 0)
+    me = client.get("/v1/medinsure/me", headers=h).json()
+    assert me["personal_balance_fen"] == 10_000 - 1_480
+    assert [v["visit_id"] for v in client.get("/v1/medinsure/me/visits", headers=h).json()["items"]] == [vid]

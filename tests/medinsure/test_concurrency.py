@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from onecity import clock
 from onecity.db import transaction
 from onecity.errors import DomainError
 from onecity.ledger import service as ledger
@@ -105,4 +106,39 @@ def test_one_line_refunded_by_many_at_once_is_refunded_once(session, city):
     codes = Counter(getattr(r, "code", "ok") for r in results)
     assert codes["ok"] == 1 and sum(codes.values()) == 10, codes
     assert ledger.balance(session, med.institution_account_id(session, h3)).posted_balance == 6_000
+    assert ledger.check(session) == []
+
+
+def test_many_people_at_many_institutions_at_once(session, city):
+    """16 people pre-settle and settle at once at three hospitals and a pharmacy (all of them lock the fund's
+    account and the audit chain): no deadlock, every settlement applied, the day's totals add up."""
+    people = [make_insured(session, personal=2_000, wallet=100_000) for _ in range(16)]
+    for p in people:
+        set_accumulators(session, p, outpatient=150_000)
+    orgs = [city.hospital3, city.hospital2, city.pharmacy]
+    visits = []
+    for i, p in enumerate(people):
+        org = orgs[i % 3]
+        kind = "pharmacy" if org is city.pharmacy else "outpatient"
+        line = {"code": "XB01ACA001A001", "quantity": 2, "unit_price_fen": 1500}
+        visits.append((org.public_id, open_visit(session, city, p, org=org, visit_type=kind, consent=True,
+                                                 lines=[line, {**line, "line_no": 2}])))
+    session.commit()
+
+    def flow(org: str, vid: str) -> Any:
+        def call() -> Any:
+            with transaction() as s:
+                med.presettle(s, institution_org_id=org, visit_id=vid)
+            with transaction() as s:
+                return med.settle(s, institution_org_id=org, visit_id=vid)
+        return call
+
+    results = run_all([flow(org, vid) for org, vid in visits])
+    assert all(not isinstance(r, DomainError) for r in results), results
+    totals = med.fund_daily_totals(session, day=results[0].settled_at.astimezone(clock.CITY_TZ).date())
+    assert totals.settlements == 16 and totals.total_fen == 16 * 6_000
+    # 6000 each: level 3 (6 people) fund 70 % = 4200, account 1800; level 2 (5) 80 % = 4800, account 1200;
+    # pharmacy (5) 50 % = 3000, account 2000 + wallet 1000
+    assert totals.fund_fen == 6 * 4_200 + 5 * 4_800 + 5 * 3_000
+    assert (totals.personal_fen, totals.self_pay_fen) == (6 * 1_800 + 5 * 1_200 + 5 * 2_000, 5 * 1_000)
     assert ledger.check(session) == []

@@ -394,3 +394,33 @@ def test_online_pharmacy_order_through_the_pages(app, session, city):
     done = c.post(r.headers["location"], data={"csrf": csrf_of(screen.text), "chosen": "1"})
     assert done.status_code == 303
     assert now(lambda s: wallet.wallet_balance(s, p.id)) == 20_000 - 4_820
+
+
+def test_commercial_cover_on_the_overview_and_the_confirmation_screen(app, session, city, patient):
+    """A 惠民保 policy (80 % of the self-pay within the policy, no deductible, limit 500.00) on the worked
+    bill: it pays 80 % of each line's within part — 5 300 → 4 240, 4 995 → 3 996, 510 → 408, together
+    8 644; the personal account the remaining 24 300 − 10 395 − 8 644 = 5 261; the wallet nothing."""
+    from tests.medinsure.commercial.factories import make_insurer, make_policy, make_product
+
+    day = clock.today_local().date()
+    insurer = make_insurer(session)
+    product = make_product(session, insurer, deductible_fen=0)
+    make_policy(session, insurer, patient.id, product, start=day.replace(month=1, day=1),
+                end=day.replace(month=12, day=31))
+    c = citizen_client(app, session, patient)
+    home = c.get("/app/medinsure")
+    assert "惠民保" in home.text and by_testid(home.text, "limit-left") == "¥500.00"
+    h3 = city.hospital3.public_id
+    v = med.scan_code(session, institution_org_id=h3, code=code_for(session, patient), visit_type="outpatient")
+    med.upload_fees(session, institution_org_id=h3, visit_id=v.visit_id, lines=BILL)
+    med.presettle(session, institution_org_id=h3, visit_id=v.visit_id)
+    session.commit()
+    screen = c.get(f"/app/medinsure/confirm/{v.visit_id}")
+    fens = dict(re.findall(r'data-payer="(\w+)">\s*<span>[^<]*</span><strong data-testid="payer-fen">¥([\d.]+)',
+                           screen.text))
+    assert fens == {"fund": "103.95", "commercial": "86.44", "personal_account": "52.61"}
+    assert "商业保险（惠民保）" in screen.text
+    r = c.post(f"/app/medinsure/confirm/{v.visit_id}", data={"csrf": csrf_of(screen.text), "chosen": "1"})
+    assert r.status_code == 303
+    home = c.get("/app/medinsure")
+    assert by_testid(home.text, "limit-left") == "¥413.56"  # 500.00 − 86.44

@@ -129,3 +129,24 @@ def test_full_flow_figures_ledger_and_receipt(session, city):
     out = med.settlement_for_visit(session, visit_id=v.visit_id, citizen_id=p.id)
     assert out.refunded_fen == 24_300 and out.refunded_lines == [1, 2, 3, 4]
     assert session.scalar(select(MedVisit.status).where(MedVisit.visit_id == v.visit_id)) == "refunded"
+
+
+def test_an_inpatient_stay_pays_its_own_deductible_each_admission(session, city):
+    """Employee, inpatient at a level-2 hospital: deductible ¥800 per admission, fund 85 %.
+      1  110900001 普通病房床位费 6000 × 10 = 60 000 → all deductible (20 000 of it left)
+      2  331003001 阑尾切除术     150 000     → 20 000 deductible; 130 000 → fund 110 500, coinsurance 19 500
+      fund 110 500; within 60 000 + 20 000 + 19 500 = 99 500; the year's deductible pools are untouched."""
+    p = make_insured(session, wallet=1_000_000)
+    h2 = city.hospital2.public_id
+    stay = [{"code": "110900001", "quantity": 10, "unit_price_fen": 6000},
+            {"code": "331003001", "quantity": 1, "unit_price_fen": 150_000}]
+    for n in (1, 2):
+        text = code_for(session, p)
+        v = med.scan_code(session, institution_org_id=h2, code=text, visit_type="inpatient")
+        med.upload_fees(session, institution_org_id=h2, visit_id=v.visit_id, lines=stay)
+        pre = med.presettle(session, institution_org_id=h2, visit_id=v.visit_id)
+        assert (pre.fund_fen, pre.within_fen, pre.outside_fen) == (110_500, 99_500, 0)
+        assert [ln.deductible_fen for ln in pre.lines] == [60_000, 20_000]
+        med.confirm(session, citizen_id=p.id, visit_id=v.visit_id)
+        assert accumulators(session, p) == ({}, n * 110_500, n)
+    assert ledger.check(session) == []

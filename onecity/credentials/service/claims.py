@@ -16,8 +16,9 @@ Credential Issuance 1.0, pre-authorised code flow).
    header, with `aud` the credential issuer identifier, a recent `iat` and `nonce` a c_nonce this
    issuer made that has not expired (nonces are stateless and MAC-ed; the access token is single use). The holder key (Ed25519: the QR format's holder keys are Ed25519 or SM2, and
    a browser's WebCrypto makes Ed25519) is bound to the certificate, which becomes the citizen's;
-   the response carries the SD-JWT VC (`dc+sd-jwt`) and, as the OneCity extension member
-   QR_MEMBER, the COSE_Sign1 certificate and its purpose views signed for the same key.
+   the response carries the SD-JWT VC (`dc+sd-jwt`; none from an SM2 issuer, whose algorithm has no
+   JOSE registration: `credentials` is then empty) and, as the OneCity extension member QR_MEMBER,
+   the COSE_Sign1 certificate and its purpose views signed for the same key.
 
 Every refusal is a DomainError carrying the OAuth `error` code of the spec (invalid_grant,
 invalid_token, invalid_proof, invalid_nonce, unsupported_grant_type, …) in its body; the request
@@ -149,11 +150,11 @@ class Issued:
     """What the Credential Endpoint hands the holder: the SD-JWT VC and the QR certificates."""
 
     credential_id: str
-    sd_jwt: str
+    sd_jwt: str | None  # None from an SM2 issuer: SM2 has no JOSE registration, its certificates are QR only
     certificates: dict[str, bytes]  # "full" and each purpose view: COSE_Sign1 bytes
 
     def as_json(self) -> dict[str, Any]:
-        return {"credentials": [{"credential": self.sd_jwt}],
+        return {"credentials": [{"credential": self.sd_jwt}] if self.sd_jwt is not None else [],
                 QR_MEMBER: qr_certificates_json(self.credential_id, self.certificates)}
 
 
@@ -367,7 +368,7 @@ def issue_to_holder(session: Session, *, access_token: str, credential_configura
     claim.claimed_at = now
     session.flush()
     issuer = _issuer_of(session, row)
-    sd = _sd_jwt(session, row, issuer, jwk)
+    sd = _sd_jwt(session, row, issuer, jwk) if issuer.alg in issuance.jose_algs() else None
     certificates = issuance.signed_views(session, credential_id=row.public_id, holder_public=holder_public,
                                          holder_alg="EdDSA")
     outbox.emit(session, "credentials.claimed", {"credential_id": row.public_id, "issuer_id": issuer.public_id,

@@ -1,9 +1,11 @@
 """The medinsure core's API — what the commercial and pay-later parts, the pages, the demo seed and
 the JSON routes call. Laid out by meaning: `policies` (versioned city/year rules), `institutions`
 (designated hospitals and pharmacies, pharmacy prices), `insured` (enrolment, personal accounts, the
-fund, accumulators), `codes` (the insurance code), `visits` (scan, fee lines, queries), `settlement`
-(pre-settlement, confirmation, settlement, receipts), `refunds`, `pharmacy` (online orders), `totals`
-(the fund's daily totals), and `signing_key` (the Ed25519 key codes and receipts are signed with).
+fund, accumulators), `codes` (the insurance code), `visits` (scan, fee lines, queries), `payers` (who
+pays what: the split and every payer's share now), `settlement` (pre-settlement, confirmation,
+settlement), `receipts` (the signed electronic receipt), `refunds`, `pharmacy` (online orders), `totals`
+(the fund's daily totals), `seeding` (a city's demo data) and `signing_key` (the Ed25519 key codes and
+receipts are signed with).
 """
 
 from onecity.medinsure.service.codes import (
@@ -41,6 +43,7 @@ from onecity.medinsure.service.policies import (
     publish_policy,
     seed_policies,
 )
+from onecity.medinsure.service.receipts import verify_receipt
 from onecity.medinsure.service.refunds import refund, refunds_of
 from onecity.medinsure.service.seeding import seed_city
 from onecity.medinsure.service.settlement import (
@@ -51,7 +54,6 @@ from onecity.medinsure.service.settlement import (
     quote,
     settle,
     settlement_for_visit,
-    verify_receipt,
 )
 from onecity.medinsure.service.signing_key import key_id as signing_key_id
 from onecity.medinsure.service.signing_key import public_pem as signing_public_pem

@@ -114,11 +114,11 @@ def city(session: Session) -> str:
 def policy_for(session: Session, *, on: date, city_name: str | None = None) -> rules.Policy:
     """The policy in force on city date `on`: the highest version of that year."""
     c = city_name or city(session)
-    row = session.scalars(select(MedPolicy).where(MedPolicy.city == c, MedPolicy.year == on.year)
-                          .order_by(MedPolicy.version.desc()).limit(1)).first()
-    if row is None:
+    key = session.scalar(select(MedPolicy.policy_key).where(MedPolicy.city == c, MedPolicy.year == on.year)
+                         .order_by(MedPolicy.version.desc()).limit(1))
+    if key is None:
         raise PolicyNotFound(detail=f"no policy of {c} for {on.year}")
-    return parsed(row)
+    return policy_by_key(session, key)  # the document is read and parsed once per process
 
 
 def policy_by_key(session: Session, key: str) -> rules.Policy:

@@ -42,7 +42,8 @@ from onecity.medinsure.service.insured import (
     store_accumulators,
     to_rules,
 )
-from onecity.medinsure.service.settlement import REFUND_CODE, category_of
+from onecity.medinsure.service.payers import category_of
+from onecity.medinsure.service.settlement import REFUND_CODE
 from onecity.medinsure.service.visits import PARTLY_REFUNDED, REFUNDED, locked
 
 

@@ -2,21 +2,11 @@
 confirmation in the app (or the institution's at the counter), and the settlement itself — ONE ledger
 transfer group from every payer to the institution — with its signed electronic receipt.
 
-Payers (`PayerOut.payer`): `fund` (the pooled fund), `personal_account` (the insured's own),
-`family:<cit_…>` (a relative's personal account, 家庭共济), `commercial:<policy id>` (a commercial
-policy, see `medinsure.commercial`), then `wallet` (the confirming citizen's wallet) or `credit_line`
-(treat first, pay later: the city advances it, see `medinsure.paylater`).
+Who pays what is computed in `payers`; the receipt is built and signed in `receipts`.
 
 Rules kept here:
 - The policy in force on the settlement's city date applies, with the insured's accumulators of that
   year; the settlement records the policy key.
-- Family aid: a relative's account pays only if the patient's scheme allows family aid, the relative is
-  insured, and the relative holds the `pay_medical` scope over the patient (they look after them: a
-  parent for a child, a grown child for a parent) — the scope they were granted or asked for is their
-  consent. The citizen chooses which relatives at pre-settlement or confirmation.
-- What is left after the fund, the covers and the accounts is paid from the wallet of the citizen who
-  confirms (the patient, or the relative who showed the code or confirms for them), or advanced on their
-  pay-later credit.
 - The counter path (no confirmation in the app) needs the code's counter-consent flag and a self-pay
   (what the wallet pays) within the confirming citizen's small-amount limit (小额免密, payment codes).
 - Settling locks the visit, then the insured's accumulator row, then the commercial accumulators, and
@@ -27,10 +17,6 @@ Rules kept here:
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -39,211 +25,40 @@ from sqlalchemy.orm import Session
 from onecity import clock, outbox
 from onecity.audit import service as audit
 from onecity.errors import DomainError
-from onecity.identity.family import service as family
-from onecity.identity.orgs import service as orgs
 from onecity.ids import new_id
 from onecity.ledger import service as ledger
 from onecity.ledger.schemas import TransferSpec
 from onecity.medinsure import rules
 from onecity.medinsure.commercial import service as commercial
 from onecity.medinsure.errors import (
-    LINE_ERRORS,
     BalanceInsufficient,
     CounterNotAllowed,
-    FamilyPayerInvalid,
-    FeeLineInvalid,
-    NotCovered,
-    PayLaterNotAllowed,
     PresettlementStale,
-    ReceiptInvalid,
     SettlementNotFound,
     VisitNotFound,
     VisitStateInvalid,
 )
-from onecity.medinsure.models import MedAccumulator, MedInsured, MedRefundedLine, MedSettlement, MedVisit
+from onecity.medinsure.models import MedInsured, MedRefundedLine, MedSettlement, MedVisit
 from onecity.medinsure.paylater import service as paylater
-from onecity.medinsure.schemas import (
-    LineSplitOut,
-    PayerOut,
-    PresettlementOut,
-    ReceiptVerdict,
-    SettlementOut,
-    VisitOut,
-)
+from onecity.medinsure.schemas import PresettlementOut, SettlementOut, VisitOut
 from onecity.medinsure.service import signing_key
-from onecity.medinsure.service.codes import PAY_MEDICAL, may_act_for
+from onecity.medinsure.service.codes import may_act_for
 from onecity.medinsure.service.institutions import institution_account_id
-from onecity.medinsure.service.insured import (
-    accumulators,
-    fund_account_id,
-    insured_by_row_id,
-    insured_row,
-    lock_accumulators,
-    personal_balance,
-    store_accumulators,
-    to_rules,
+from onecity.medinsure.service.insured import insured_by_row_id, store_accumulators
+from onecity.medinsure.service.payers import (
+    Computation,
+    category_of,
+    compute,
+    counter_allowed,
+    line_outs,
+    payer_out,
+    shares_of,
 )
-from onecity.medinsure.service.policies import policy_for, today
-from onecity.medinsure.service.visits import (
-    PRESETTLED,
-    SETTLED,
-    bill_lines,
-    fee_lines,
-    visit_event,
-    visit_out,
-    visit_row,
-)
-from onecity.payments.codes import service as paycodes
-from onecity.payments.wallet import service as wallet
+from onecity.medinsure.service.receipts import build_receipt, canonical
+from onecity.medinsure.service.visits import PRESETTLED, SETTLED, visit_event, visit_out, visit_row
 
 SETTLE_CODE = "medinsure.settle"
 REFUND_CODE = "medinsure.refund"
-
-
-def payer_kind(payer: str) -> str:
-    return payer.split(":", 1)[0] if ":" in payer else payer
-
-
-LABELS = {"fund": "统筹基金 pooled fund", "personal_account": "个人账户 personal account",
-          "family": "家庭共济 family aid", "commercial": "商业保险 commercial insurance",
-          "wallet": "钱包 wallet", "credit_line": "先诊疗后付费 pay later"}
-
-
-def payer_out(payer: str, fen: int) -> PayerOut:
-    kind = payer_kind(payer)
-    return PayerOut(payer=payer, kind=kind, label=LABELS.get(kind, payer), fen=fen)  # type: ignore[arg-type]
-
-
-def category_of(payer: str) -> str:
-    """Which column of the fund's totals a payer counts in: fund | personal | commercial | self."""
-    kind = payer_kind(payer)
-    return {"fund": "fund", "personal_account": "personal", "family": "personal", "commercial": "commercial"}.get(
-        kind, "self")
-
-
-@dataclass
-class Computation:
-    """A bill's split and payers under the current figures (what pre-settlement shows, what settling applies)."""
-
-    policy: rules.Policy
-    day: date
-    split: rules.BillSplit
-    covers: list[tuple[commercial.ActiveCover, rules.CommercialCover]]
-    allocation: rules.Allocation
-    accounts: dict[str, str]
-    family_payers: list[str]
-    pay_later: bool
-    acc_row: MedAccumulator | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def self_pay_fen(self) -> int:
-        return sum(v for k, v in self.allocation.totals.items() if k in (rules.WALLET, rules.CREDIT_LINE))
-
-
-def _split(policy: rules.Policy, v: MedVisit, ins: MedInsured, lines: list[rules.BillLine],
-           ytd: rules.Accumulators) -> rules.BillSplit:
-    try:
-        return rules.split_bill(policy, scheme=ins.scheme, visit_type=v.visit_type, level=v.level,
-                                retiree=ins.retiree, lines=lines, ytd=ytd)
-    except rules.LineInvalid as exc:  # the catalogue changed since the upload (a new policy version)
-        raise LINE_ERRORS.get(exc.reason, FeeLineInvalid)(detail=str(exc), reason=exc.reason, line_no=exc.line_no,
-                                                          item_code=exc.code) from exc
-    except rules.SplitInvalid as exc:
-        if exc.reason == "not_covered":
-            raise NotCovered(detail=str(exc)) from exc
-        raise VisitStateInvalid(detail=str(exc)) from exc
-
-
-def _relatives(session: Session, ins: MedInsured, family_payers: list[str],
-               scheme_rules: rules.SchemeRules) -> tuple[list[tuple[str, int]], dict[str, str]]:
-    if not family_payers:
-        return [], {}
-    if len(set(family_payers)) != len(family_payers):
-        raise FamilyPayerInvalid(detail="a relative is listed twice")
-    if not scheme_rules.family_aid:
-        raise FamilyPayerInvalid(detail=f"the {ins.scheme} scheme does not allow family aid")
-    found: list[tuple[str, int]] = []
-    accounts: dict[str, str] = {}
-    for pid in family_payers:
-        if pid == ins.citizen_id or not family.has_scope(session, actor_citizen_id=pid,
-                                                         subject_citizen_id=ins.citizen_id, scope=PAY_MEDICAL):
-            raise FamilyPayerInvalid(detail=f"{pid} holds no pay_medical scope over the patient", citizen_id=pid)
-        try:
-            rel = insured_row(session, pid)
-        except DomainError as exc:
-            raise FamilyPayerInvalid(detail=f"{pid} is not insured", citizen_id=pid) from exc
-        found.append((pid, max(0, personal_balance(session, rel.personal_account_id))))
-        accounts[rules.family_payer(pid)] = rel.personal_account_id
-    return found, accounts
-
-
-def compute(session: Session, v: MedVisit, ins: MedInsured, *, family_payers: list[str], pay_later: bool,
-            for_update: bool, payer_citizen_id: str | None = None) -> Computation:
-    """The split and the payers of the visit's bill now; the rest is paid by `payer_citizen_id`'s wallet (or
-    advanced on their pay-later credit), by default the citizen who showed the code. With `for_update` the
-    insured's and the commercial policies' accumulator rows are locked until the transaction ends."""
-    payer_citizen = payer_citizen_id or v.confirmer_id
-    day = today()
-    policy = policy_for(session, on=day)
-    lines = bill_lines(session, v)
-    if not lines:
-        raise VisitStateInvalid(detail="the visit has no fee lines")
-    acc_row = lock_accumulators(session, ins, policy.year) if for_update else None
-    ytd = to_rules(acc_row, policy.year) if acc_row is not None else accumulators(session, ins, policy.year)
-    split = _split(policy, v, ins, lines, ytd)
-
-    covers: list[tuple[commercial.ActiveCover, rules.CommercialCover]] = []
-    prior: list[rules.CommercialCover] = []
-    for c in commercial.covers_for(session, citizen_id=ins.citizen_id, on=day, year=policy.year,
-                                   for_update=for_update):
-        cover = rules.commercial_cover(c.product, split, c.acc.for_year(policy.year), prior=prior)
-        prior.append(cover)
-        covers.append((c, cover))
-
-    scheme_rules = policy.scheme(ins.scheme)
-    accounts: dict[str, str] = {rules.FUND: fund_account_id(session)}
-    own = personal_balance(session, ins.personal_account_id) if scheme_rules.personal_account else None
-    accounts[rules.PERSONAL_ACCOUNT] = ins.personal_account_id
-    relatives, rel_accounts = _relatives(session, ins, family_payers, scheme_rules)
-    accounts.update(rel_accounts)
-    sources = rules.account_sources(scheme_rules, own_fen=max(0, own) if own is not None else None,
-                                    relatives=relatives)
-    for c, _ in covers:
-        accounts[c.payer] = c.ledger_account_id
-    if pay_later:
-        if not paylater.eligible(session, citizen_id=payer_citizen):
-            raise PayLaterNotAllowed()
-        last = rules.CREDIT_LINE
-        accounts[last] = paylater.credit_line_account_id(session)
-    else:
-        last = rules.WALLET
-        accounts[last] = wallet.wallet_account_id(session, payer_citizen)
-    allocation = rules.allocate_payers(split, covers=[(c.payer, cover) for c, cover in covers], accounts=sources,
-                                       last=last)
-    return Computation(policy=policy, day=day, split=split, covers=covers, allocation=allocation, accounts=accounts,
-                       family_payers=list(family_payers), pay_later=pay_later, acc_row=acc_row)
-
-
-def _line_outs(split_lines: list[dict[str, Any]] | tuple[rules.LineSplit, ...],
-               shares: list[tuple[str, int, int]]) -> list[LineSplitOut]:
-    per_line: dict[int, dict[str, int]] = {}
-    for payer, line_no, fen in shares:
-        per_line.setdefault(line_no, {})[payer] = per_line.get(line_no, {}).get(payer, 0) + fen
-    out = []
-    for raw in split_lines:
-        ln = raw if isinstance(raw, rules.LineSplit) else rules.LineSplit.from_json(raw)
-        out.append(LineSplitOut(line_no=ln.line_no, code=ln.code, category=ln.category, amount_fen=ln.amount_fen,
-                                fund_fen=ln.fund_fen, within_fen=ln.within_fen, outside_fen=ln.outside_fen,
-                                self_pay_first_fen=ln.self_pay_first_fen, deductible_fen=ln.deductible_fen,
-                                coinsurance_fen=ln.coinsurance_fen, over_cap_fen=ln.over_cap_fen,
-                                payers=per_line.get(ln.line_no, {})))
-    return out
-
-
-def _shares(allocation: rules.Allocation) -> list[tuple[str, int, int]]:
-    return [(s.payer, s.line_no, s.fen) for s in allocation.shares]
-
 
 def presettlement_out(v: MedVisit, ins: MedInsured, comp: Computation, *, counter_allowed: bool) -> PresettlementOut:
     split = comp.split
@@ -251,15 +66,11 @@ def presettlement_out(v: MedVisit, ins: MedInsured, comp: Computation, *, counte
         visit_id=v.visit_id, policy_key=split.policy_key, scheme=ins.scheme, visit_type=v.visit_type,  # type: ignore[arg-type]
         level=v.level, retiree=ins.retiree, total_fen=split.total_fen, fund_fen=split.fund_fen,
         within_fen=split.within_fen, outside_fen=split.outside_fen, self_pay_fen=comp.self_pay_fen,
-        lines=_line_outs(split.lines, _shares(comp.allocation)),
+        lines=line_outs(split.lines, shares_of(comp.allocation)),
         payers=[payer_out(p, fen) for p, fen in comp.allocation.totals.items()],
         family_payers=comp.family_payers, pay_later=comp.pay_later, counter_allowed=counter_allowed,
         needs_confirmation=not counter_allowed, computed_at=clock.now())
 
-
-def _counter_allowed(session: Session, v: MedVisit, comp: Computation) -> bool:
-    return (v.counter_consent and not comp.pay_later
-            and comp.self_pay_fen <= paycodes.small_amount_limit(session, v.confirmer_id))
 
 
 def _confirmation_event(v: MedVisit, pre: PresettlementOut) -> dict[str, Any]:
@@ -275,7 +86,7 @@ def presettle_visit(session: Session, v: MedVisit, *, family_payers: list[str] |
     ins = insured_by_row_id(session, v.insured_row_id)
     chosen = family_payers if family_payers is not None else list((v.presettlement or {}).get("family_payers", []))
     comp = compute(session, v, ins, family_payers=chosen, pay_later=False, for_update=False)
-    pre = presettlement_out(v, ins, comp, counter_allowed=_counter_allowed(session, v, comp))
+    pre = presettlement_out(v, ins, comp, counter_allowed=counter_allowed(session, v, comp))
     v.presettlement = pre.model_dump(mode="json")
     v.status = PRESETTLED
     v.updated_at = clock.now()
@@ -326,44 +137,6 @@ def pending_confirmations(session: Session, *, citizen_id: str) -> list[VisitOut
 
 # --- settling ------------------------------------------------------------------------------------
 
-def _receipt(session: Session, settlement_id: str, v: MedVisit, ins: MedInsured, comp: Computation,
-             settled_at: Any) -> dict[str, Any]:
-    names = orgs.org_names(session, [v.institution_org_id])
-    fees = {f.line_no: f for f in fee_lines(session, v)}
-    return {
-        "receipt_id": "rcp_" + settlement_id.split("_", 1)[1],
-        "settlement_id": settlement_id,
-        "visit_id": v.visit_id,
-        "institution": {"org_id": v.institution_org_id, "name": names.get(v.institution_org_id, ""),
-                        "level": v.level},
-        "insured": {"insured_id": ins.insured_id, "name_masked": ins.name_masked, "scheme": ins.scheme},
-        "visit_type": v.visit_type,
-        "policy_key": comp.split.policy_key,
-        "lines": [{"line_no": ln.line_no, "code": ln.code, "name": fees[ln.line_no].name,
-                   "quantity": fees[ln.line_no].quantity, "unit_price_fen": fees[ln.line_no].unit_price_fen,
-                   "amount_fen": ln.amount_fen, "fund_fen": ln.fund_fen, "within_fen": ln.within_fen,
-                   "outside_fen": ln.outside_fen} for ln in comp.split.lines],
-        "payers": [{"payer": p, "fen": fen} for p, fen in comp.allocation.totals.items()],
-        "total_fen": comp.split.total_fen,
-        "settled_at": settled_at.isoformat(),
-        "key_id": signing_key.key_id(),
-    }
-
-
-def canonical(receipt: dict[str, Any]) -> bytes:
-    return json.dumps(receipt, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def verify_receipt(receipt: dict[str, Any], signature: str) -> ReceiptVerdict:
-    """Whether the receipt is exactly what the platform signed (anyone can check with the public key)."""
-    try:
-        body = canonical(receipt)
-    except (TypeError, ValueError) as exc:
-        raise ReceiptInvalid() from exc
-    ok = signing_key.verify(body, signature)
-    return ReceiptVerdict(valid=ok, receipt_id=receipt.get("receipt_id") if ok else None,
-                          sha256=hashlib.sha256(body).hexdigest() if ok else None)
-
 
 def _totals_by_category(totals: dict[str, int]) -> dict[str, int]:
     out = {"fund": 0, "personal": 0, "commercial": 0, "self": 0}
@@ -396,7 +169,7 @@ def _settle(session: Session, v: MedVisit, *, channel: str, confirmed_by: str, f
         shown = {p["payer"]: p["fen"] for p in pre.get("payers", [])}
         if shown != dict(comp.allocation.totals):
             raise PresettlementStale(payers=dict(comp.allocation.totals), shown=shown)
-    if channel == "counter" and not _counter_allowed(session, v, comp):
+    if channel == "counter" and not counter_allowed(session, v, comp):
         raise CounterNotAllowed(detail="the self-pay is above the citizen's small-amount limit"
                                 if v.counter_consent else "the code carried no counter consent")
     _check_available(session, comp)
@@ -405,12 +178,12 @@ def _settle(session: Session, v: MedVisit, *, channel: str, confirmed_by: str, f
     settlement_id = new_id("stl")
     totals = dict(comp.allocation.totals)
     by_cat = _totals_by_category(totals)
-    receipt = _receipt(session, settlement_id, v, ins, comp, now)
+    receipt = build_receipt(session, settlement_id, v, ins, comp, now)
     s = MedSettlement(
         settlement_id=settlement_id, visit_row_id=v.id, institution_org_id=v.institution_org_id,
         citizen_id=v.citizen_id, policy_key=comp.split.policy_key, year=comp.policy.year, day=comp.day,
         channel=channel, confirmed_by=confirmed_by, split={"lines": [ln.to_json() for ln in comp.split.lines]},
-        shares=[list(x) for x in _shares(comp.allocation)],
+        shares=[list(x) for x in shares_of(comp.allocation)],
         payers={p: {"account": comp.accounts[p], "fen": fen} for p, fen in totals.items()},
         covers={c.payer: {"product_id": cover.product_id, "covers_outside": cover.covers_outside,
                           "total_fen": cover.total_fen,
@@ -492,15 +265,15 @@ def settle(session: Session, *, institution_org_id: str, visit_id: str, counter:
 def settlement_out(session: Session, s: MedSettlement, v: MedVisit | None = None) -> SettlementOut:
     v = v or session.get(MedVisit, s.visit_row_id)
     assert v is not None
-    refunded = sorted(session.scalars(select(MedRefundedLine.line_no)
-                                      .where(MedRefundedLine.settlement_row_id == s.id)))
+    refunded = sorted(session.scalars(select(MedRefundedLine.line_no).where(
+        MedRefundedLine.settlement_row_id == s.id))) if s.refunded_fen else []
     return SettlementOut(
         settlement_id=s.settlement_id, visit_id=v.visit_id, institution_org_id=s.institution_org_id,
         policy_key=s.policy_key, channel=s.channel, total_fen=s.total_fen, fund_fen=s.fund_fen,  # type: ignore[arg-type]
         personal_fen=s.personal_fen, commercial_fen=s.commercial_fen, self_fen=s.self_fen,
         refunded_fen=s.refunded_fen, status=s.status,
         payers=[payer_out(p, int(x["fen"])) for p, x in s.payers.items()],
-        lines=_line_outs(list(s.split["lines"]), [(str(a), int(b), int(c)) for a, b, c in s.shares]),
+        lines=line_outs(list(s.split["lines"]), [(str(a), int(b), int(c)) for a, b, c in s.shares]),
         refunded_lines=refunded, receipt=s.receipt, receipt_signature=s.receipt_signature, settled_at=s.settled_at)
 
 
@@ -523,3 +296,4 @@ def settlement_for_visit(session: Session, *, visit_id: str, institution_org_id:
     if s is None:
         raise SettlementNotFound()
     return settlement_out(session, s, v)
+

@@ -103,3 +103,12 @@ def entries(session: Session, *, limit: int = 500) -> list[DenyEntryOut]:
     rows = session.scalars(select(TransitDenyEntry).order_by(TransitDenyEntry.version.desc()).limit(limit))
     return [DenyEntryOut(kind=r.kind, value=r.value, reason=r.reason, version=r.version, created_at=r.created_at)
             for r in rows]
+
+
+def lost_since(session: Session, serials: set[int]) -> dict[int, int]:
+    """For the serials of lost phones among `serials`: when they were reported (epoch seconds)."""
+    if not serials:
+        return {}
+    rows = session.execute(select(TransitDenyEntry.value, TransitDenyEntry.created_at).where(
+        TransitDenyEntry.kind == "serial", TransitDenyEntry.value.in_([str(s) for s in serials])))
+    return {int(v): int(at.timestamp()) for v, at in rows}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from onecity import clock
@@ -27,6 +27,7 @@ from onecity.transit.ridecode.keys import KeySet, SigningKey
 from onecity.transit.schemas import PlatformKeyOut
 
 PURPOSE = "transit.platform_key"
+ADVISORY_LOCK = 0x7472616E  # "tran": making the first transit keys
 PUBLISHED = ("next", "active", "retiring")
 RETIRE_MARGIN = timedelta(seconds=VALIDITY_S + CLOCK_SKEW_S)
 
@@ -52,7 +53,12 @@ def _rows(session: Session, *statuses: str, lock: bool = False) -> list[TransitP
 
 
 def ensure_keys(session: Session) -> None:
-    """An active and a next key exist (made on first use)."""
+    """An active and a next key exist (made on first use; on PostgreSQL under an advisory lock, so
+    two processes starting at once do not both make an active key)."""
+    if _rows(session, "active") and _rows(session, "next"):
+        return
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK})
     now = clock.now()
     if not _rows(session, "active"):
         _new_key(session, "active", now)

@@ -94,6 +94,7 @@ def register_operator(session: Session, *, org_id: str, system_id: str, operator
                           ledger_account_id=account.id, created_at=clock.now())
     session.add(row)
     session.flush()
+    session.info.pop("transit.operators", None)
     return row
 
 
@@ -105,9 +106,13 @@ def operator_of(session: Session, org_id: str) -> TransitOperator:
 
 
 def operators_of_system(session: Session, system_id: str) -> dict[str, TransitOperator]:
-    """operator code → operator, for one fare system."""
-    rows = session.scalars(select(TransitOperator).where(TransitOperator.system_id == system_id))
-    return {r.operator_code: r for r in rows}
+    """operator code → operator, for one fare system (read once per transaction: pricing asks per leg)."""
+    cache = session.info.setdefault("transit.operators", {})
+    found = cache.get(system_id)
+    if found is None or any(r not in session for r in found.values()):
+        rows = session.scalars(select(TransitOperator).where(TransitOperator.system_id == system_id))
+        found = cache[system_id] = {r.operator_code: r for r in rows}
+    return dict(found)
 
 
 def systems(session: Session) -> list[str]:

@@ -24,7 +24,7 @@ from onecity.transit.fares.pricing import service_day
 from onecity.transit.gate import DIRECTIONS, NETWORK_FLAGS, Gate, GatePlace
 from onecity.transit.models import TransitPricingDue, TransitTap
 from onecity.transit.schemas import BatchResult, TapIn, TapOut, TapResult
-from onecity.transit.service import keys, operators, riders
+from onecity.transit.service import deny, keys, operators, riders
 from onecity.transit.service.errors import InvalidTransitInput
 
 MAX_BATCH = 2000
@@ -103,10 +103,16 @@ def upload(session: Session, *, operator_org_id: str, taps: list[TapIn], batch_i
             "direction": t.direction, "at": t.at, "code_ts": v.code_ts,
             "service_day": service_day(ls.system, t.at), "uploaded_at": now})
     known = riders.riders_by_ref(session, refs)
+    lost = deny.lost_since(session, {row["serial"] for _, row in good.values()})
     rows = []
     for tap_id, (i, row) in list(good.items()):
+        reason = None
         if row["rider_ref"] not in known:
-            results[i] = TapResult(index=i, tap_id=tap_id, result="rejected", reason="unknown_rider")
+            reason = "unknown_rider"
+        elif row["serial"] in lost and row["at"] >= lost[row["serial"]]:
+            reason = "denied"  # a phone reported lost: its owner does not pay for what a gate with an old list let in
+        if reason is not None:
+            results[i] = TapResult(index=i, tap_id=tap_id, result="rejected", reason=reason)
             del good[tap_id]
         else:
             rows.append(row)

@@ -114,11 +114,12 @@ def make_rider(session: Session, *, balance: int = 0, certify: bool = True) -> R
     return r
 
 
-def upload(session: Session, op: Operator, records: list[dict[str, Any]]) -> Any:
-    """Upload through the service (the API tests go through HTTP)."""
+def upload(session: Session, op: Operator | str, records: list[dict[str, Any]]) -> Any:
+    """Upload as an operator (or an operator org id) through the service (the API tests go through HTTP)."""
     from onecity.transit.schemas import TapIn
 
-    return service.upload(session, operator_org_id=op.org.public_id, taps=[TapIn(**r) for r in records])
+    org_id = op if isinstance(op, str) else op.org.public_id
+    return service.upload(session, operator_org_id=org_id, taps=[TapIn(**r) for r in records])
 
 
 def rider_ref(session: Session, r: Rider) -> str:

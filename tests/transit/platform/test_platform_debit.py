@@ -146,10 +146,15 @@ def at_date(day):
 
 def test_lost_phone_denied_by_serial(session):
     set_clock(at(0, "07:00"))
-    make_network(session)
+    net = make_network(session)
     r = make_rider(session)
     cert = service.riders.issue_certificate(session, citizen_id=r.citizen_id, device_public=r.device.public)
+    before = r.tap(at(0, "07:30"), "S01")
+    set_clock(at(0, "08:00"))
     assert service.report_device_lost(session, citizen_id=r.citizen_id, serial=cert.serial)
+    # a gate that had not heard yet let the thief in at 08:10: that tap is not the owner's to pay
+    res = upload(session, net.metro, [before, r.tap(at(0, "08:10"), "S04", "out")])
+    assert [(x.result, x.reason) for x in res.results] == [("accepted", None), ("rejected", "denied")]
     whole = service.deny.whole(session)
     assert cert.serial in whole["serials"] and whole["riders"] == []
     with pytest.raises(service.RiderDenied):  # that device key gets no new certificate

@@ -186,7 +186,7 @@
       body: JSON.stringify({ credential_configuration_id: offer.credential_configuration_ids[0], proofs: { jwt: [proof] } }),
     });
     const qr = issued.onecity_qr_certificates;
-    const entry = { credential_id: qr.credential_id, sd_jwt: issued.credentials[0].credential, certificates: qr.certificates,
+    const entry = { credential_id: qr.credential_id, sd_jwt: (issued.credentials && issued.credentials.length) ? issued.credentials[0].credential : null, certificates: qr.certificates,
                     deflate_prefixes: qr.deflate_prefixes, stored_at: Date.now() };
     await idbPut("certs", qr.credential_id, entry);
     step("done");

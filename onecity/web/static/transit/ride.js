@@ -218,6 +218,8 @@
           if (code === "transit_rider_in_arrears" || code === "transit_rider_denied") {
             cert = null; certInfo = null;
             await idbDelete("certs", cfg.citizenId);
+            const pay = el("ride-to-arrears");  // paying helps a rider in arrears, not a lost phone
+            if (pay) pay.hidden = code !== "transit_rider_in_arrears";
             setState("blocked", (data && data.title) || msg("transit.ride.blocked"));
             return;
           }

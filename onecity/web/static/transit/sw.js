@@ -13,7 +13,9 @@ const ASSETS = ["/static/app.css", "/static/paycode/qrcode-generator.js", "/stat
 self.addEventListener("install", (event) => {
   event.waitUntil(
     caches.open(CACHE)
-      .then((cache) => cache.addAll(ASSETS).then(() => cache.add(new Request(PAGE, { credentials: "same-origin" }))))
+      .then((cache) => cache.addAll(ASSETS)
+        .then(() => fetch(new Request(PAGE, { credentials: "same-origin" })))
+        .then((response) => (response.ok && !response.redirected ? cache.put(PAGE, response) : undefined)))
       .catch(() => {})
       .then(() => self.skipWaiting())
   );
