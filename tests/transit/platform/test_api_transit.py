@@ -183,3 +183,42 @@ def test_citizen_gets_a_certificate_rides_and_sees_trips_and_pays_arrears(client
     assert top.status_code == 200 and top.json()["balance"] == 300
     mode = client.post("/v1/transit/payment-mode", json={"mode": "card"}, headers=auth)
     assert mode.json()["payment_mode"] == "card"
+
+
+def test_rider_claim_and_operator_correction_through_the_api(client, session):
+    set_clock(at(0, "07:00"))
+    net = make_network(session)
+    r = make_rider(session, balance=10_000)
+    token = login_token(session, r.citizen)
+    other = make_rider(session)
+    other_token = login_token(session, other.citizen)
+    session.commit()
+    auth = {"authorization": f"Bearer {token}"}
+    res = _post(client, net.metro, {"taps": [r.tap(at(0, "08:00"), "S01")]}).json()
+    tap_id = res["results"][0]["tap_id"]
+    set_clock(at(0, "20:00"))
+    service.price_due(session)
+    session.commit()
+    (day,) = client.get("/v1/transit/trips", headers=auth).json()["days"]
+    assert (day["fares"], day["legs"][0]["status"]) == (2500, "missing_tap_out")  # the maximum fare
+    # someone else cannot claim this rider's leg
+    foreign = client.post("/v1/transit/claims", json={"tap_id": tap_id, "stop_id": "S04"},
+                          headers={"authorization": f"Bearer {other_token}"})
+    assert foreign.status_code == 404 and foreign.json()["code"] == "transit_tap_not_found"
+    bad_stop = client.post("/v1/transit/claims", json={"tap_id": tap_id, "stop_id": "B600-01"}, headers=auth)
+    assert bad_stop.status_code == 422
+    claim = client.post("/v1/transit/claims", json={"tap_id": tap_id, "stop_id": "S04", "reason": "闸机故障"},
+                        headers={**auth, "idempotency-key": "cl1"})
+    assert claim.status_code == 201 and claim.json()["source"] == "rider"
+    (day,) = client.get("/v1/transit/trips", headers=auth).json()["days"]
+    assert (day["fares"], day["charged"], day["legs"][0]["status"]) == (200, 200, "corrected")  # ¥25 − ¥23
+    body = {"tap_id": tap_id, "stop_id": "S06"}
+    req = net.metro.signed("POST", "/v1/transit/operator/corrections", body)
+    fixed = client.post("/v1/transit/operator/corrections", content=req["content"], headers=req["headers"])
+    assert fixed.status_code == 201 and fixed.json()["source"] == "operator"
+    (day,) = client.get("/v1/transit/trips", headers=auth).json()["days"]
+    assert (day["fares"], day["charged"]) == (300, 300)  # S01 → S06, 9,500 m: ¥3.00
+    charges = client.get("/v1/transit/charges", headers=auth).json()
+    assert sorted(c["amount"] for c in charges) == [-2300, 100, 2500]
+    again = client.post("/v1/transit/claims", json={"tap_id": tap_id, "stop_id": "S04"}, headers=auth)
+    assert again.status_code == 409 and again.json()["code"] == "transit_correction_refused"
