@@ -1,7 +1,9 @@
 """The deny-list a gate holds (黑名单): riders in arrears (欠费) by rider reference, and lost or
 replaced phones by device-certificate serial. The platform pushes it versioned: either whole
 (`replace`) or as a delta from the version the gate has (`apply_delta`); a delta from another version
-is refused (the gate then asks for the whole list), so a gate never ends up with a mix.
+is refused (the gate then asks for the whole list), so a gate never ends up with a mix. A delta whose
+from and to are equal (what the platform answers when nothing changed since the gate's version) is a
+no-op, provided it adds and removes nothing.
 
 JSON forms: whole `{"version": 7, "riders": ["<16 hex>", …], "serials": [123, …]}`; delta
 `{"from_version": 7, "to_version": 8, "add": {"riders": […], "serials": […]}, "remove": {…}}`.
@@ -80,7 +82,11 @@ class DenyList:
             raise DenyListError(str(exc)) from exc
         if frm != self.version:
             raise StaleDenyListDelta(f"delta from {frm}, gate at {self.version}")
-        if to <= frm:
+        if to == frm:
+            if add_r or add_s or rem_r or rem_s:
+                raise DenyListError("a delta that keeps the version changes nothing")
+            return  # nothing changed since the gate's version
+        if to < frm:
             raise DenyListError("a delta moves the version forward")
         self.riders = (self.riders - rem_r) | add_r
         self.serials = (self.serials - rem_s) | add_s

@@ -113,7 +113,6 @@ def ride(request: Request, db: DbSession, p: Principal = Depends(RIDER)) -> Resp
         "scope": "/app/transit/",
         "messages": {k: t(lang, k) for k in _JS_MESSAGES},
     }
-    db.commit()  # the rider record made on first use
     response = render(request, "transit_ride.html", rider=rider, owed=owed, config=config, csrf=csrf_token(p),
                       yuan=yuan, notice=_notice(request, _CITIZEN_NOTICES))
     response.headers["Cache-Control"] = "no-store"
@@ -185,9 +184,7 @@ def _card_page(request: Request, db: Session, p: Principal, *, status: int = 200
 
 @router.get("/app/transit/card", response_class=HTMLResponse)
 def card(request: Request, db: DbSession, p: Principal = Depends(RIDER)) -> Response:
-    response = _card_page(request, db, p)
-    db.commit()  # the card account opened on first use
-    return response
+    return _card_page(request, db, p)
 
 
 @router.post("/app/transit/card/top-up", response_class=HTMLResponse)

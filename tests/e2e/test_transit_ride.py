@@ -9,6 +9,9 @@
    With the network still cut, the screen opens again (service worker) and keeps making codes.
 3. Two codes the page showed are uploaded as a metro tap in and tap out through the operator API;
    the citizen's trip history shows the trip with its fare, and so does the operator console.
+4. Online and near expiry, the page renews its device certificate by itself.
+5. A rider in arrears sees why and the amount instead of a code, pays, and gets the code back; a
+   phone reported lost gets no new certificate and the page says so (with nothing to pay).
 """
 
 from __future__ import annotations
@@ -86,6 +89,12 @@ def phone(browser: Any, live_server: str, city: dict[str, Any]) -> Iterator[Any]
     ctx.close()
 
 
+def _shown(page: Any) -> tuple[str, ridecode.RideCode]:
+    """The code on the screen: the QR decoded from a screenshot, and its parsed fields."""
+    text = _decode(page.get_by_test_id("ride-qr").screenshot())
+    return text, ridecode.parse_code(ridecode.decode_qr(text))
+
+
 def _ready(page: Any, after_seq: int = 0) -> dict[str, int]:
     page.wait_for_function(
         f"(() => {{ const r = document.getElementById('ride'); return r && r.dataset.state === 'ready' "
@@ -126,9 +135,9 @@ def test_offline_ride_code_refreshes_and_verifies_then_rides_show_in_history_and
     page.goto("/app/transit/ride")
     first = _ready(page)
     assert first["bytes"] == 196 and first["qr-version"] == 10
-    first_text = _decode(page.get_by_test_id("ride-qr").screenshot())
+    first_text, first_code = _shown(page)
     shot(page, "transit-01-ride-code")
-    assert _gate().check(first_text, now=first["ts"] + 2).ok
+    assert _gate().check(first_text, now=first_code.ts + 2).ok
 
     # the service worker has cached the screen and its files
     assert page.evaluate("navigator.serviceWorker.ready.then((r) => r.active !== null)")
@@ -138,14 +147,13 @@ def test_offline_ride_code_refreshes_and_verifies_then_rides_show_in_history_and
     page.wait_for_function("document.getElementById('ride-network').dataset.online === '0'")
     page.clock.fast_forward(11_000)
     second = _ready(page, after_seq=first["seq"])
-    assert second["counter"] == first["counter"] + 1 and second["ts"] >= first["ts"] + 10
-    tap_in_text = _decode(page.get_by_test_id("ride-qr").screenshot())
+    tap_in_text, tap_in_code = _shown(page)
     shot(page, "transit-02-offline-refreshed")
-    assert tap_in_text != first_text
-    # the gate holds only the key set: the decoded code verifies with no network, and is this page's code
-    tap_in = _gate().check(tap_in_text, now=second["ts"] + 1)
-    assert tap_in.ok and tap_in.code_ts == second["ts"]
-    assert ridecode.parse_code(ridecode.decode_qr(tap_in_text)).counter == second["counter"]
+    assert tap_in_code.counter > first_code.counter and tap_in_code.ts >= first_code.ts + 10
+    # the gate holds only the key set: the code decoded from the screen verifies with no network
+    tap_in = _gate().check(tap_in_text, now=tap_in_code.ts + 1)
+    assert tap_in.ok and tap_in.code_ts == tap_in_code.ts
+    assert tap_in_code.certificate.serial == first_code.certificate.serial
 
     # Still offline, the screen opens again (the service worker's copy) and makes codes.
     # (the server's clock moves on: a page fresh from the server would carry the new time)
@@ -158,21 +166,21 @@ def test_offline_ride_code_refreshes_and_verifies_then_rides_show_in_history_and
     assert third["counter"] > second["counter"]
     # the rider walks to the exit: 40 s after the tap-in code, a fresh code (the page's clock set
     # explicitly, as the fake clock restarts with the reloaded page)
-    page.clock.set_system_time(datetime.fromtimestamp(second["ts"] + 30, UTC))
+    page.clock.set_system_time(datetime.fromtimestamp(tap_in_code.ts + 30, UTC))
     page.clock.fast_forward(11_000)
-    third = _ready(page, after_seq=third["seq"])
-    assert third["ts"] >= second["ts"] + 40
-    tap_out_text = _decode(page.get_by_test_id("ride-qr").screenshot())
-    assert _gate("S04", "out").check(tap_out_text, now=third["ts"] + 1).ok
+    _ready(page, after_seq=third["seq"])
+    tap_out_text, tap_out_code = _shown(page)
+    assert tap_out_code.ts >= tap_in_code.ts + 40 and tap_out_code.counter > tap_in_code.counter
+    assert _gate("S04", "out").check(tap_out_text, now=tap_out_code.ts + 1).ok
     page.context.set_offline(False)
 
     # The gates upload the two taps (a tap in at 纺织城 S01, a tap out at 钟楼 S04: 5,200 m, ¥2.00).
     op = city["net"].metro
-    clock.freeze(datetime.fromtimestamp(third["ts"] + 5, UTC))
+    clock.freeze(datetime.fromtimestamp(tap_out_code.ts + 5, UTC))
     body = {"taps": [
-        TapIn(gate_id="g-S01-in", stop_id="S01", network="metro", direction="in", at=second["ts"] + 1,
+        TapIn(gate_id="g-S01-in", stop_id="S01", network="metro", direction="in", at=tap_in_code.ts + 1,
               code=tap_in_text).model_dump(),
-        TapIn(gate_id="g-S04-out", stop_id="S04", network="metro", direction="out", at=third["ts"] + 1,
+        TapIn(gate_id="g-S04-out", stop_id="S04", network="metro", direction="out", at=tap_out_code.ts + 1,
               code=tap_out_text).model_dump()]}
     r = httpx.post(live_server + "/v1/transit/operator/taps",
                    **op.signed("POST", "/v1/transit/operator/taps", body, **{"Idempotency-Key": "e2e-batch-1"}))
@@ -219,30 +227,28 @@ def test_the_certificate_is_renewed_when_online_and_near_expiry(phone: Any, city
     page.clock.fast_forward("19:00:00")
     page.wait_for_function(f"(() => {{ const d = document.getElementById('ride').dataset; "
                            f"return d.serial !== '{serial}' && d.codeSerial === d.serial; }})()")
-    fresh = _ready(page)
-    text = _decode(page.get_by_test_id("ride-qr").screenshot())
-    code = ridecode.parse_code(ridecode.decode_qr(text))
+    text, code = _shown(page)
     assert str(code.certificate.serial) == ride.get_attribute("data-serial") != serial
     assert code.certificate.not_before == T0_S + 19 * 3600
-    assert _gate().check(text, now=fresh["ts"]).ok
+    assert _gate().check(text, now=code.ts).ok
 
 
 def test_a_rider_in_arrears_sees_why_pays_and_gets_the_code_back(phone: Any, city: dict[str, Any]) -> None:
     page = phone
     page.goto("/app/transit/ride")
-    first = _ready(page)
-    text = _decode(page.get_by_test_id("ride-qr").screenshot())
+    _ready(page)
+    text, shown = _shown(page)
     # a ride the wallet cannot pay: a tap in with no tap out (¥25.00) and the wallet emptied
-    clock.freeze(datetime.fromtimestamp(first["ts"] + 5 * 3600, UTC))
+    clock.freeze(datetime.fromtimestamp(shown.ts + 5 * 3600, UTC))
     with transaction() as s:
         ok = service.upload(s, operator_org_id=city["net"].metro.org.public_id, taps=[
-            TapIn(gate_id="g-S01-in", stop_id="S01", network="metro", direction="in", at=first["ts"] + 1, code=text)])
+            TapIn(gate_id="g-S01-in", stop_id="S01", network="metro", direction="in", at=shown.ts + 1, code=text)])
         assert ok.accepted == 1
         wallet_account = wallet.wallet_account_id(s, city["citizen"])
         ledger.transfer(s, transfer_id="e2e-empty-wallet", debit=wallet_account, credit=funding_account(s),
                         amount=ledger.balance(s, wallet_account).available_balance, code="test.withdraw")
         service.price_due(s)
-    clock.freeze(datetime.fromtimestamp(first["ts"] + 24 * 3600, UTC))  # the next service day
+    clock.freeze(datetime.fromtimestamp(shown.ts + 24 * 3600, UTC))  # the next service day
     with transaction() as s:
         assert service.debit_due(s).failed == 1
     page.goto("/app/transit/ride")
@@ -267,11 +273,11 @@ def test_a_phone_reported_lost_gets_no_new_certificate(phone: Any, city: dict[st
     serial = int(page.get_by_test_id("ride").get_attribute("data-serial") or "0")
     with transaction() as s:  # reported lost (from another phone): gates refuse its codes at once
         service.report_device_lost(s, citizen_id=city["citizen"], serial=serial)
-    text = _decode(page.get_by_test_id("ride-qr").screenshot())
+    text, shown = _shown(page)
     gate = _gate()
     with transaction() as s:
         gate.deny.update(service.deny.whole(s))
-    assert gate.check(text, now=T0_S + 5).reason == "denied"
+    assert gate.check(text, now=shown.ts + 5).reason == "denied"
     # when the page next asks for a certificate, the platform refuses it and the page says why
     clock.freeze(datetime.fromtimestamp(T0_S + 19 * 3600, UTC))
     page.clock.fast_forward("19:00:00")

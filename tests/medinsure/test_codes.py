@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 import segno  # noqa: F401 - the renderer the page layer uses
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from onecity import clock
 from onecity.identity.face.service import FaceGrantInvalid
@@ -16,6 +18,8 @@ from onecity.medinsure import service as med
 from onecity.medinsure.service import signing_key
 from tests.identity.family.factories import make_face_grant, person
 from tests.medinsure.factories import code_for, link_pay_medical, make_insured
+
+_B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
 def _payload(text: str) -> dict:
@@ -71,6 +75,11 @@ def test_expired_replayed_and_forged_codes_are_refused(session, city):
     for bad in (f"{head}.{forged_body}.{sig}", f"{head}.{body}.{flipped}", "MI1.e30.xx", "hello", ""):
         with pytest.raises(errors.CodeInvalid):
             med.scan_code(session, institution_org_id=h3, code=bad, visit_type="outpatient")
+    # signed by the platform key, but not a code's payload
+    for body_json in (b"not json", b'{"c": "mc_1"}', b'{"c":1,"i":2,"s":"x","k":0,"t":"soon","e":0}'):
+        message = f"MI1.{signing_key.b64url(body_json)}"
+        with pytest.raises(errors.CodeInvalid):
+            med.verify_code(f"{message}.{signing_key.sign(message.encode())}")
     # the genuine code is still usable after the failed attempts
     assert med.scan_code(session, institution_org_id=h3, code=other, visit_type="outpatient").status == "open"
 
@@ -119,3 +128,16 @@ def test_an_unenrolled_or_unverified_person(session, city):
     assert med.enrol(session, citizen_id=p.id, scheme="employee", actor="test").scheme == "employee"
     with pytest.raises(errors.AlreadyEnrolled):
         med.enrol(session, citizen_id=p.id, scheme="resident", actor="test")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(
+    st.text(max_size=300),
+    st.builds(lambda a, b, c: f"MI1.{a}.{b}{c}", st.text(alphabet=_B64URL, max_size=120),
+              st.text(alphabet=_B64URL, max_size=90), st.sampled_from(["", "=", ".", ".x"]))))
+def test_fuzz_the_code_parser_refuses_cleanly(text):
+    """Whatever a scanner reads, verifying it either yields claims or raises CodeInvalid — never anything else."""
+    try:
+        med.verify_code(text)
+    except errors.CodeInvalid:
+        pass

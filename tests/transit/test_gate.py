@@ -120,6 +120,26 @@ def test_deny_list_whole_and_delta():
     assert DenyList.from_json(g.deny.to_json()) == g.deny
 
 
+def test_deny_list_delta_with_nothing_changed_is_a_no_op():
+    d, p = DenyList(), phone()
+    d.update({"version": 3, "riders": [p.rider_ref.hex()], "serials": [7]})
+    before = d.to_json()
+    # the platform's answer when nothing changed since version 3
+    d.update({"from_version": 3, "to_version": 3, "add": {"riders": [], "serials": []},
+              "remove": {"riders": [], "serials": []}})  # fmt: skip
+    d.update({"from_version": 3, "to_version": 3})
+    assert d.to_json() == before and d.version == 3
+    with pytest.raises(StaleDenyListDelta):  # "nothing changed" since another version is still stale
+        d.update({"from_version": 2, "to_version": 2})
+    with pytest.raises(DenyListError):  # the same version cannot carry changes
+        d.update({"from_version": 3, "to_version": 3, "add": {"serials": [9]}})
+    with pytest.raises(DenyListError):
+        d.update({"from_version": 3, "to_version": 3, "remove": {"riders": [p.rider_ref.hex()]}})
+    with pytest.raises(DenyListError):  # nor go back
+        d.update({"from_version": 3, "to_version": 2})
+    assert d.to_json() == before
+
+
 def test_network_flags():
     bus = make_gate(place=GatePlace("bus_600_7", "600", "bus", "in"))
     metro_only = phone(6, flags=certificate.FLAG_METRO)

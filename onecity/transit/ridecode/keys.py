@@ -63,11 +63,13 @@ class KeySetError(ValueError):
 
 
 class KeySet:
-    """The platform public keys a gate trusts, by kid. Public keys are decoded once, on `add`."""
+    """The platform public keys a gate trusts, by kid. Public keys are decoded once, on `add`.
+    `version` goes up with every change, so what was checked against the set can be invalidated."""
 
     def __init__(self, publics: list[bytes] | tuple[bytes, ...] = ()) -> None:
         self._keys: dict[bytes, ed25519.Ed25519PublicKey] = {}
         self._raw: dict[bytes, bytes] = {}
+        self.version = 0
         for p in publics:
             self.add(p)
 
@@ -81,12 +83,15 @@ class KeySet:
             self._keys[kid] = ed25519.Ed25519PublicKey.from_public_bytes(public)
         except ValueError as exc:
             raise KeySetError("not an Ed25519 public key") from exc
+        if self._raw.get(kid) != public:
+            self.version += 1
         self._raw[kid] = public
         return kid
 
     def remove(self, kid: bytes) -> None:
         self._keys.pop(kid, None)
-        self._raw.pop(kid, None)
+        if self._raw.pop(kid, None) is not None:
+            self.version += 1
 
     def get(self, kid: bytes) -> ed25519.Ed25519PublicKey | None:
         return self._keys.get(kid)

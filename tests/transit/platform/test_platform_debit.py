@@ -55,6 +55,10 @@ def test_arrears_deny_list_pay_lifted(session):
     # a later run still cannot debit: still in arrears, the deny-list unchanged
     assert service.debit_due(session).failed == 1
     assert service.deny.current_version(session) == v0 + 1
+    unchanged = service.deny.delta(session, since=gate_list.version)  # nothing new: from == to, a no-op
+    assert (unchanged["from_version"], unchanged["to_version"]) == (v0 + 1, v0 + 1)
+    gate_list.update(unchanged)
+    assert gate_list.version == v0 + 1 and gate_list.riders == {bytes.fromhex(ref)}
     with pytest.raises(service.ArrearsPaymentFailed):
         service.pay_arrears(session, citizen_id=r.citizen_id)
     fund_wallet(session, r.citizen_id, 1000)
