@@ -6,6 +6,8 @@
     onecity gate run DIR codes.txt [--at EPOCH]  tap every code of the file, store the taps
     onecity gate taps DIR [--pending]            the taps the gate stored
     onecity gate deny DIR update.json            apply a deny-list update (whole or delta)
+    onecity gate upload DIR --url URL --app-id APP --key KEY.pem [--batch 500]
+                                                 send the pending taps to the platform (signed, batched)
 
 A gate directory holds `gate.json` (gate id, stop, network, direction), `keys.json` (the platform's
 transit public keys), `denylist.json` and `taps.sqlite3`. A codes file has one scan a line:
@@ -20,9 +22,11 @@ import json
 import os
 from pathlib import Path
 
+import httpx
 import typer
 
 from onecity import clock
+from onecity.transit import uplink
 from onecity.transit.denylist import DenyList
 from onecity.transit.gate import Gate, GatePlace, Verdict
 from onecity.transit.ridecode import certificate, code
@@ -194,6 +198,39 @@ def taps(
         f"{len(rows)} tap(s) shown; stored: "
         + ", ".join(f"{k} {n}" for k, n in sorted(store.counts().items()))
     )
+    uploads = store.uploads()
+    if uploads:
+        typer.echo("accepted taps by upload: " + ", ".join(f"{k} {n}" for k, n in sorted(uploads.items())))
+
+
+def _http(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url, timeout=60)
+
+
+@cli.command()
+def upload(
+    directory: Path = typer.Argument(..., help="The gate's directory."),
+    url: str = typer.Option(..., envvar="ONECITY_GATE_PLATFORM_URL", help="The platform, e.g. https://city.example"),
+    app_id: str = typer.Option(..., envvar="ONECITY_GATE_APP_ID", help="The operator's API key app id (app_…)."),
+    key: Path = typer.Option(..., envvar="ONECITY_GATE_KEY", help="The operator's private key (PEM)."),
+    batch: int = typer.Option(uplink.BATCH, min=1, max=2000, help="Taps per request."),
+) -> None:
+    """Send the taps stored offline to the platform (signed as the operator, batched); mark what it
+    acknowledged. Safe to run again: the platform counts each tap once."""
+    try:
+        pem = key.read_text()
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {key}: {exc}") from exc
+    store = TapStore.in_directory(directory)
+    try:
+        with _http(url) as http:
+            report = uplink.upload_pending(store, http, app_id=app_id, private_pem=pem, batch=batch)
+    except uplink.UplinkError as exc:
+        typer.echo(f"error: {exc}; the taps not acknowledged stay pending", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        store.close()
+    typer.echo(report.line())
 
 
 @cli.command()

@@ -202,10 +202,11 @@ class Gate:
             else:
                 self.replay.remember(tap_id, code_ts + self.max_age_s, now=now)
         if self.store is not None:
-            self.store.append(self.record(v, now=now))
+            self.store.append(self.record(v, now=now, code=_code_text(data) if v.ok else None))
         return v
 
-    def record(self, v: Verdict, *, now: int) -> TapRecord:
+    def record(self, v: Verdict, *, now: int, code: str | None = None) -> TapRecord:
+        """The tap as the gate stores it; `code` is the scanned ride code's text (kept for the upload)."""
         p = self.place
         return TapRecord(
             tap_id=v.tap_id or "tap_unreadable",
@@ -219,6 +220,7 @@ class Gate:
             serial=v.serial,
             verdict=v.reason,
             detail=v.detail,
+            code=code,
         )
 
     def _judge(self, data: str | bytes, now: int) -> Verdict:
@@ -249,6 +251,13 @@ class Gate:
         if not cert.flags & NETWORK_FLAGS[self.place.network]:
             return _as(seen, "not_permitted", self.place.network)
         return seen
+
+
+def _code_text(data: str | bytes) -> str:
+    """The Base45 text of a code the gate accepted, whichever form the scanner handed over."""
+    if isinstance(data, str):
+        return data.strip("\r\n\t")
+    return ridecode.to_qr_text(ridecode.decode_qr(data))
 
 
 def _as(v: Verdict, reason: str, detail: str | None = None) -> Verdict:

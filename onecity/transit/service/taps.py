@@ -2,7 +2,10 @@
 is back. Each record carries the scanned code, and the platform judges it again exactly as a gate
 would at the tap's time (`transit.gate.Gate.check`: both signatures, validity, freshness, network
 flags), against every platform key it ever used; a record that fails gets its reason in the batch
-result and is not stored. Accepted taps are unique by tap id (derived from the signed code), inserted
+result and is not stored. A tap dated more than the gates' clock skew (`gate.CLOCK_SKEW_S`) ahead of
+the platform's clock is refused as `future_tap`: a gate whose clock runs ahead would otherwise date
+rides into days not yet priced (the gate keeps it pending and sends it again once the platform's
+clock has caught up, `transit.uplink`). Accepted taps are unique by tap id (derived from the signed code), inserted
 with ON CONFLICT DO NOTHING in tap-id order: the same batch twice, overlapping batches or two
 concurrent uploads of the same taps leave one row per tap. Order does not matter: pricing sorts by
 time. Every new tap puts its rider's week on the pricing queue (`fares.price_due`).
@@ -21,7 +24,7 @@ from sqlalchemy.orm import Session
 from onecity import clock, outbox
 from onecity.db import is_postgres
 from onecity.transit.fares.pricing import service_day
-from onecity.transit.gate import DIRECTIONS, NETWORK_FLAGS, Gate, GatePlace
+from onecity.transit.gate import CLOCK_SKEW_S, DIRECTIONS, NETWORK_FLAGS, Gate, GatePlace
 from onecity.transit.models import TransitPricingDue, TransitTap
 from onecity.transit.schemas import BatchResult, TapIn, TapOut, TapResult
 from onecity.transit.service import deny, keys, operators, riders
@@ -63,12 +66,16 @@ def upload(session: Session, *, operator_org_id: str, taps: list[TapIn], batch_i
     good: dict[str, tuple[int, dict[str, Any]]] = {}
     refs: set[str] = set()
     now = clock.now()
+    latest = int(now.timestamp()) + CLOCK_SKEW_S
     for i, t in enumerate(taps):
         def reject(reason: str, tap_id: str | None = t.tap_id, i: int = i) -> None:
             results[i] = TapResult(index=i, tap_id=tap_id, result="rejected", reason=reason)
 
         if t.network not in NETWORK_FLAGS or t.direction not in DIRECTIONS:
             reject("malformed")
+            continue
+        if t.at > latest:
+            reject("future_tap")
             continue
         gate = gates.get((t.network, t.direction))
         if gate is None:

@@ -1,0 +1,341 @@
+"""Medical-insurance settlement over HTTP: pre-settle + settle of 20-line bills at concurrent institutions.
+
+    .venv/bin/python bench/medinsure.py [--seconds 12] [--institutions 32] [--workers 2]
+
+Finds or starts PostgreSQL the way `make test` does (scripts/ensure-postgres.sh), creates two scratch
+databases (dropped at the end): one migrated for OneCity, one `pgbench -i`. Seeds, in one transaction
+through the service functions: the demo city's policies, INSTITUTIONS designated institutions (three
+hospitals of each four, the rest pharmacies), each with its own Ed25519 API key, and each with its own
+stream of insured patients (funded personal account and wallet, small-amount limit at its maximum), and
+for each institution a queue of open visits whose 20 fee lines are already uploaded, scanned with the
+patient's counter consent. Then starts `onecity.app` under uvicorn and drives it with one client per
+institution (asyncio + httpx, every request signed with the institution's key):
+
+1. spread: each institution pre-settles and settles (counter path, Idempotency-Key on both POSTs) the
+   bills of its own patients in turn, so patients' accumulator rows do not collide (the pooled fund's
+   account and the audit chain are shared by every settlement, as in production);
+2. hot patient: every institution settles bills of ONE patient (one accumulator row, one personal
+   account, one wallet: settlements of that person are applied one after the other);
+3. pgbench's built-in tpcb-like script on the same server with the same number of clients.
+
+A settlement's latency is the pre-settle + settle pair, from sending the first to the answer of the
+second. Last line: one JSON object with settlements_per_s, p50_ms, p99_ms (spread phase), pgbench_tps,
+ratio_vs_pgbench (settlements/s ÷ pgbench tps), the hot phase's figures and the load average.
+Target: p99 < 100 ms.
+"""
+
+# ruff: noqa: S603, S607 - runs pgbench and uvicorn with fixed arguments
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pgserver import PG_ADMIN_URL, admin, ensure_postgres, url_of  # noqa: E402
+
+TAG = os.getpid()
+DBNAME, PGBENCH_DB = f"onecity_bench_med_{TAG}", f"onecity_bench_med_pgbench_{TAG}"
+URL = url_of(DBNAME)
+TMP = Path(tempfile.mkdtemp(prefix="onecity-bench-"))
+os.environ.update(
+    ONECITY_DATABASE_URL=URL,
+    ONECITY_DATA_KEY=base64.b64encode(os.urandom(32)).decode(),
+    ONECITY_INDEX_KEY=base64.b64encode(os.urandom(32)).decode(),
+    ONECITY_KEY_DIR=str(TMP / "keys"),
+    ONECITY_LOG_LEVEL="ERROR",
+    ONECITY_REQUEST_QUEUE_TIMEOUT_SECONDS="60",
+)
+
+LINES = 20
+FUNDS = 10**9  # fen on every personal account and wallet: nobody runs dry during a run
+
+
+@dataclass
+class Institution:
+    org_id: str
+    app_id: str
+    private_pem: str
+    visits: list[str] = field(default_factory=list)  # spread phase, this institution's own patients
+    hot_visits: list[str] = field(default_factory=list)  # hot phase, all of the one hot patient
+
+
+def bill(catalogue: list[dict], *, pharmacy: bool) -> list[dict]:
+    """20 lines of one bill: services at list price and drugs/materials (甲/乙/丙) at a plausible price."""
+    items = [c for c in catalogue if not pharmacy or c["kind"] != "service"]
+    items.sort(key=lambda c: (c["kind"], c["code"]))
+    step = max(1, len(items) // LINES)
+    chosen = (items[::step] + items)[:LINES]
+    out = []
+    for i, c in enumerate(chosen, start=1):
+        price = c["list_price_fen"] or c["standard_price_fen"] or 1_200
+        out.append({"line_no": i, "code": c["code"], "quantity": 1 + i % 2, "unit_price_fen": int(price)})
+    return out
+
+
+def seed(institutions: int, patients_per: int, visits_per: int, hot_per: int) -> list[Institution]:
+    """Everything the run needs, in one transaction through the service functions (no HTTP)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from onecity import db
+    from onecity.identity import service as identity
+    from onecity.identity.orgs import service as orgs
+    from onecity.identity.schemas import RegistryRow
+    from onecity.ledger import service as ledger
+    from onecity.medinsure import service as med
+    from onecity.medinsure.service.insured import insured_row
+    from onecity.medinsure.service.policies import policy_for, today
+    from onecity.medinsure.service.visits import open_visit, replace_lines
+    from onecity.migrate import upgrade
+    from onecity.payments.bank import service as bank
+    from onecity.payments.codes import service as paycodes
+    from onecity.payments.codes.service import MAX_LIMIT_FEN
+    from onecity.payments.wallet import service as wallet
+    from tests.identity.factories import fresh_id_number
+    from tests.identity.orgs.factories import fresh_uscc
+
+    db.configure(URL)
+    upgrade()
+    insts: list[Institution] = []
+    with db.transaction() as s:
+        med.seed_policies(s)
+        policy = policy_for(s, on=today())
+        catalogue = [{"code": it.code, "kind": it.kind, "list_price_fen": it.list_price_fen,
+                      "standard_price_fen": it.standard_price_fen} for it in policy.catalogue.values()]
+        from onecity.medinsure import rules
+
+        kinds = ["pharmacy" if i % 4 == 3 else "hospital" for i in range(institutions)]
+        bills = {k: [rules.BillLine(line_no=ln["line_no"], code=ln["code"], quantity=ln["quantity"],
+                                    unit_price_fen=ln["unit_price_fen"]) for ln in bill(catalogue, pharmacy=k == "pharmacy")]
+                 for k in ("hospital", "pharmacy")}
+        orgs_made = []
+        for i, kind in enumerate(kinds):
+            org = orgs.create_org(s, kind=kind, name_zh=f"压测{'药店' if kind == 'pharmacy' else '医院'}{i}",
+                                  uscc_code=fresh_uscc(), actor="bench")
+            med.register_institution(s, org_id=org.public_id, level=0 if kind == "pharmacy" else 1 + i % 3,
+                                     actor="bench")
+            key = ed25519.Ed25519PrivateKey.generate()
+            priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption()).decode()
+            pub = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+            api_key = orgs.register_api_key(s, org_id=org.public_id, public_key_pem=pub, label="bench",
+                                            actor="bench", scopes=None)
+            insts.append(Institution(org.public_id, api_key.app_id, priv))
+            orgs_made.append(kind)
+
+        n = institutions * patients_per + 1
+        rows = [RegistryRow(name="张伟", id_number=fresh_id_number()) for _ in range(n)]
+        identity.load_registry(s, rows)
+        clearing = bank.system_account(s, "bank_clearing")
+        people = []
+        for i, row in enumerate(rows):
+            c = identity.register_citizen(s, mobile=f"138{i:08d}")
+            identity.verify_real_name(s, citizen_id=c.public_id, name=row.name, id_number=row.id_number)
+            med.enrol(s, citizen_id=c.public_id, scheme="employee", actor="bench")
+            med.contribute(s, citizen_id=c.public_id, amount=FUNDS, actor="bench", transfer_id=f"bench-pa-{i}")
+            ledger.transfer(s, transfer_id=f"bench-w-{i}", debit=clearing,
+                            credit=wallet.wallet_account_id(s, c.public_id), amount=FUNDS, code="bench.fund")
+            paycodes.set_small_amount_limit(s, citizen_id=c.public_id, limit_fen=MAX_LIMIT_FEN)
+            people.append(insured_row(s, c.public_id))
+        hot, streams = people[-1], people[:-1]
+
+        def visit(inst: Institution, kind: str, ins: object) -> str:
+            v = open_visit(s, institution_org_id=inst.org_id, insured=ins, confirmer_id=ins.citizen_id,  # type: ignore[attr-defined]
+                           visit_type="pharmacy" if kind == "pharmacy" else "outpatient", channel="code",
+                           code_id=None, counter_consent=True)
+            replace_lines(s, v, bills[kind], policy)
+            return v.visit_id
+
+        for i, (inst, kind) in enumerate(zip(insts, orgs_made, strict=True)):
+            mine = streams[i * patients_per:(i + 1) * patients_per]
+            inst.visits = [visit(inst, kind, mine[j % len(mine)]) for j in range(visits_per)]
+            inst.hot_visits = [visit(inst, kind, hot) for _ in range(hot_per)]
+    db.engine().dispose()
+    return insts
+
+
+def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
+    import httpx
+
+    log = open(TMP / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "uvicorn"), "onecity.app:create_app", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit(f"server did not start; see {TMP / 'server.log'}")
+
+
+async def drive(base: str, queues: list[tuple[Institution, list[str]]], *, seconds: float,
+                label: str) -> dict[str, float]:
+    """One client per institution, each settling its queue of visits (pre-settle, then settle) until
+    `seconds` have passed or its queue is empty."""
+    import httpx
+
+    from onecity.identity.orgs.signatures import sign_request
+
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    stop_at = time.monotonic() + seconds
+
+    def problem(r: httpx.Response) -> str:
+        code = r.json().get("code", "?") if r.headers.get("content-type", "").endswith("json") else "?"
+        return f"{r.status_code}:{code}"
+
+    async def post(http: httpx.AsyncClient, inst: Institution, path: str) -> httpx.Response:
+        body = b"{}"
+        headers = sign_request(inst.private_pem, inst.app_id, "POST", path, body)
+        headers["content-type"] = "application/json"
+        headers["idempotency-key"] = uuid.uuid4().hex
+        return await http.post(path, content=body, headers=headers)
+
+    async def client(inst: Institution, visits: list[str], http: httpx.AsyncClient) -> None:
+        for vid in visits:
+            if time.monotonic() >= stop_at:
+                return
+            t0 = time.monotonic()
+            pre = await post(http, inst, f"/v1/medinsure/visits/{vid}/presettle")
+            if pre.status_code != 200 or not pre.json().get("counter_allowed"):
+                key = problem(pre) if pre.status_code != 200 else "presettle:needs_confirmation"
+                errors[key] = errors.get(key, 0) + 1
+                continue
+            r = await post(http, inst, f"/v1/medinsure/visits/{vid}/settle")
+            dt = (time.monotonic() - t0) * 1000
+            if r.status_code == 200 and r.json().get("status") == "settled":
+                latencies.append(dt)
+            else:
+                key = problem(r)
+                errors[key] = errors.get(key, 0) + 1
+        errors["out_of_visits"] = errors.get("out_of_visits", 0) + 1
+
+    limits = httpx.Limits(max_connections=len(queues), max_keepalive_connections=len(queues))
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+        t0 = time.monotonic()
+        await asyncio.gather(*(client(inst, visits, http) for inst, visits in queues))
+        elapsed = time.monotonic() - t0
+    lat = sorted(latencies)
+    result = {
+        "settlements": len(lat),
+        "settlements_per_s": round(len(lat) / elapsed, 1),
+        "p50_ms": round(statistics.median(lat), 1) if lat else 0.0,
+        "p99_ms": round(lat[max(0, int(len(lat) * 0.99) - 1)], 1) if lat else 0.0,
+        "errors": sum(v for k, v in errors.items() if k != "out_of_visits"),
+        "out_of_visits": errors.get("out_of_visits", 0),
+    }
+    print(f"{label:>8}: {result['settlements']} settlements in {elapsed:.1f} s = {result['settlements_per_s']}/s, "
+          f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, errors {errors or 0}")
+    return result
+
+
+def pg_env() -> dict[str, str]:
+    from sqlalchemy.engine import make_url
+
+    u = make_url(PG_ADMIN_URL)
+    return os.environ | {"PGHOST": u.host or "127.0.0.1", "PGPORT": str(u.port or 5432),
+                         "PGUSER": u.username or "onecity", "PGPASSWORD": u.password or ""}
+
+
+def pgbench(*, clients: int, seconds: int, scale: int) -> float:
+    """pgbench's tpcb-like script on the same server (data generated server-side: quick to set up)."""
+    env = pg_env()
+    subprocess.run(["pgbench", "-i", "-q", "-I", "dtGvp", "-s", str(scale), PGBENCH_DB], check=True, env=env,
+                   capture_output=True)
+    out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 2)),
+                          "-T", str(seconds), "-b", "tpcb-like", PGBENCH_DB],
+                         check=True, env=env, capture_output=True, text=True).stdout
+    m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out) or re.search(r"tps = ([0-9.]+)", out)
+    assert m is not None, out
+    return float(m.group(1))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=float, default=12.0, help="length of the spread phase")
+    ap.add_argument("--hot-seconds", type=float, default=4.0, help="length of the hot-patient phase (0: skip)")
+    ap.add_argument("--institutions", type=int, default=32, help="concurrent institutions (one client each)")
+    ap.add_argument("--patients", type=int, default=8, help="insured patients per institution")
+    ap.add_argument("--visits", type=int, default=60, help="prepared visits per institution (spread phase)")
+    ap.add_argument("--hot-visits", type=int, default=12, help="prepared visits of the hot patient per institution")
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument("--pgbench-seconds", type=int, default=6)
+    ap.add_argument("--scale", type=int, default=0, help="pgbench -i scale (default: one branch per client)")
+    args = ap.parse_args()
+
+    ensure_postgres()
+    admin(f'CREATE DATABASE "{DBNAME}"')
+    admin(f'CREATE DATABASE "{PGBENCH_DB}"')
+    proc = None
+    try:
+        t0 = time.monotonic()
+        insts = seed(args.institutions, args.patients, args.visits + 2, args.hot_visits)
+        print(f"seeded {len(insts)} institutions, {args.institutions * args.patients + 1} insured patients, "
+              f"{sum(len(i.visits) + len(i.hot_visits) for i in insts)} visits of {LINES} lines "
+              f"in {time.monotonic() - t0:.1f} s")
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        proc = start_server(port, args.workers)
+        base = f"http://127.0.0.1:{port}"
+        asyncio.run(drive(base, [(i, i.visits[:2]) for i in insts], seconds=30, label="warm-up"))
+        spread = asyncio.run(drive(base, [(i, i.visits[2:]) for i in insts], seconds=args.seconds, label="spread"))
+        hot = (asyncio.run(drive(base, [(i, i.hot_visits) for i in insts], seconds=args.hot_seconds, label="hot"))
+               if args.hot_seconds > 0 else None)
+        proc.terminate()
+        proc.wait(timeout=15)
+        proc = None
+        t0 = time.monotonic()
+        tps = pgbench(clients=args.institutions, seconds=args.pgbench_seconds, scale=args.scale or args.institutions)
+        print(f" pgbench: tpcb-like {tps:,.0f} tps ({args.institutions} clients, {args.pgbench_seconds} s; "
+              f"with init {time.monotonic() - t0:.1f} s)")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=15)
+        admin(f'DROP DATABASE IF EXISTS "{DBNAME}" WITH (FORCE)')
+        admin(f'DROP DATABASE IF EXISTS "{PGBENCH_DB}" WITH (FORCE)')
+    load = os.getloadavg()
+    ratio = round(spread["settlements_per_s"] / tps, 3) if tps else 0.0
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} "
+          f"{load[2]:.2f}, Python {platform.python_version()}; server: {args.workers} uvicorn workers; "
+          f"clients: {args.institutions} institutions")
+    if spread["out_of_visits"]:
+        print(f"note: {spread['out_of_visits']} institutions ran out of prepared visits (raise --visits)")
+    print(json.dumps({
+        "settlements_per_s": spread["settlements_per_s"], "p50_ms": spread["p50_ms"], "p99_ms": spread["p99_ms"],
+        "pgbench_tps": round(tps, 1), "ratio_vs_pgbench": ratio,
+        "hot_patient_settlements_per_s": hot["settlements_per_s"] if hot else None,
+        "hot_patient_p50_ms": hot["p50_ms"] if hot else None, "hot_patient_p99_ms": hot["p99_ms"] if hot else None,
+        "settlements": spread["settlements"], "errors": spread["errors"] + (hot["errors"] if hot else 0),
+        "institutions": args.institutions, "lines_per_bill": LINES, "workers": args.workers,
+        "load_average_1m": round(load[0], 2), "p99_target_ms": 100,
+    }))
+
+
+if __name__ == "__main__":
+    main()
