@@ -138,8 +138,8 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         t_riders = time.monotonic()
 
         stops = ["S01", "S02", "S03", "S04", "S05", "S06", "S07", "S08"]
-        # enough batches for the run at up to ~3,000 taps/s per uploader (one worker does ~1,300 on this machine)
-        n_batches = max(4, int(args.seconds * 3000 * args.clients / args.batch) + args.clients + 1)
+        # enough batches for the run at up to ~5,000 taps/s per uploader (one worker does ~1,300-3,100 here)
+        n_batches = max(4, int(args.seconds * 5000 * args.clients / args.batch) + args.clients + 1)
         batches: list[bytes] = []
         counter = 0
         for _ in range(n_batches):

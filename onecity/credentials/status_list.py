@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import cbor2
 
@@ -331,20 +331,21 @@ def cwt_claims(
     return claims
 
 
+class CwtOptions(TypedDict, total=False):
+    """The optional fields of a CWT-form token (see `sign_cwt_with`)."""
+
+    exp: datetime | None
+    ttl: int | None
+    kid: bytes | None
+    iss: str | None
+
+
 def sign_cwt(
-    status_list: StatusList,
-    *,
-    key: SigningKey,
-    sub: str,
-    iat: datetime,
-    exp: datetime | None = None,
-    ttl: int | None = None,
-    kid: bytes | None = None,
-    iss: str | None = None,
+    status_list: StatusList, *, key: SigningKey, sub: str, iat: datetime, **options: Unpack[CwtOptions]
 ) -> bytes:
     """The Status List Token in CWT form: a tagged COSE_Sign1."""
     return sign_cwt_with(status_list, cose_alg=_COSE_ALG[alg_of(key)], sign=lambda m: raw_sign(key, m), sub=sub,
-                         iat=iat, exp=exp, ttl=ttl, kid=kid, iss=iss)
+                         iat=iat, **options)
 
 
 def sign_cwt_with(

@@ -296,14 +296,19 @@ def seed(session: Session, *, residents: int = DEFAULT_RESIDENTS, seed: int = po
 
 
 def seed_transit(session: Session, report: SeedReport, ids: dict[str, str], made: dict[str, orgs.Org]) -> None:
-    """Transit: the demo fare system, 鹏城地铁 (metro) and 鹏城公交 (buses) as its operators, and the
-    verified adult demo citizens as riders."""
+    """Transit: the demo fare system, 鹏城地铁 (metro) and 鹏城公交 (buses) as its operators, the
+    verified adult demo citizens as riders, and three days of rides for the main demo citizen (trip
+    history, the operators' taps, trips and revenue per day)."""
     from onecity.transit.service import demo as transit_demo
 
     metro, bus = made.get("metro"), made.get("bus-group")
     riders = [ids[c.key] for c in (cast.MAIN, cast.SPOUSE, cast.PARENT) if c.verified and c.key in ids]
     report.money += transit_demo.seed_demo(session, metro_org_id=metro.public_id if metro else None,
                                            bus_org_id=bus.public_id if bus else None, citizen_ids=riders)
+    if metro is not None and ids.get(cast.MAIN.key) in riders:
+        report.money += transit_demo.seed_demo_rides(session, citizen_id=ids[cast.MAIN.key],
+                                                     metro_org_id=metro.public_id,
+                                                     bus_org_id=bus.public_id if bus else None)
 
 
 def seed_medinsure(session: Session, report: SeedReport, ids: dict[str, str], made: dict[str, orgs.Org]) -> None:

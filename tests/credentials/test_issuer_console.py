@@ -4,29 +4,14 @@ suspend / reinstate / revoke / re-issue with a reason, CSRF, roles, and staff of
 
 from __future__ import annotations
 
-import re
-
-from fastapi.testclient import TestClient
-
 from onecity.credentials import service
 from onecity.identity.orgs import service as orgs
+from tests.console_steps import console_login, csrf_of
 from tests.credentials.issuer_factories import make_issuer
 from tests.credentials.test_imports import sample_csv
 from tests.credentials.test_issuance import CLAIMS
 from tests.identity.factories import make_citizen
-from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_org, make_staff
-
-
-def _login(client: TestClient, username: str) -> None:
-    r = client.post("/console/login", data={"username": username, "password": DEFAULT_PASSWORD,
-                                            "next": "/console/credentials"}, follow_redirects=False)
-    assert r.status_code == 303, r.text
-
-
-def _csrf(html: str) -> str:
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m
-    return m.group(1)
+from tests.identity.orgs.factories import make_org, make_staff
 
 
 def test_issue_from_the_generated_form_then_suspend_reinstate_revoke_with_reasons(client, session):
@@ -37,7 +22,7 @@ def test_issue_from_the_generated_form_then_suspend_reinstate_revoke_with_reason
     session.commit()
     assert client.get("/console/credentials", follow_redirects=False).headers["location"].startswith(
         "/console/login?next=/console/credentials")
-    _login(client, "jj.operator")
+    console_login(client, "jj.operator", next="/console/credentials")
     home = client.get("/console")
     assert 'href="/console/credentials"' in home.text  # the agency's console links to its certificates
     empty = client.get("/console/credentials")
@@ -47,7 +32,7 @@ def test_issue_from_the_generated_form_then_suspend_reinstate_revoke_with_reason
     for name in CLAIMS:  # one input per field of the type's schema
         assert f'name="claim.{name}"' in form.text
     assert 'type="date"' in form.text and '<option value="女"' in form.text
-    csrf = _csrf(form.text)
+    csrf = csrf_of(form.text)
     data = {"csrf": csrf, "type_id": "driving_licence", "citizen_id": citizen.public_id,
             **{f"claim.{k}": v for k, v in CLAIMS.items()}}
     bad = client.post("/console/credentials/new", data={**data, "claim.valid_until": "2032-02-30"})
@@ -90,9 +75,9 @@ def test_reissue_and_the_csv_import_report(client, session):
     old = service.issue_credential(session, issuer_id=issuer.issuer_id, type_id="driving_licence", claims=dict(CLAIMS),
                                    actor="test")
     session.commit()
-    _login(client, "gab.admin")
+    console_login(client, "gab.admin", next="/console/credentials")
     page = client.get("/console/credentials/import")
-    csrf = _csrf(page.text)
+    csrf = csrf_of(page.text)
     assert 'href="/console/credentials/templates/resident_id.csv"' in page.text
     template = client.get("/console/credentials/templates/resident_id.csv")
     assert template.status_code == 200 and template.text.lstrip("\ufeff").startswith("type_id,citizen_id,holder_id_number,name,")
@@ -125,7 +110,8 @@ def test_reissue_and_the_csv_import_report(client, session):
     session.rollback()
 
     client.cookies.clear()
-    _login(client, "gab.reviewer")  # reviewers read, they do not issue or change
+    # reviewers read, they do not issue or change
+    console_login(client, "gab.reviewer", next="/console/credentials")
     assert client.get("/console/credentials").status_code == 200
     assert client.get(f"/console/credentials/{new_id}").status_code == 200
     assert client.get("/console/credentials/new").status_code == 403
@@ -140,9 +126,9 @@ def test_staff_of_an_org_that_is_no_issuer_or_of_another_issuer_see_nothing(clie
     make_staff(session, orgs.get_org(session, other.org_id), roles=["owner"], username="other.owner")
     make_staff(session, make_org(session, kind="agency"), roles=["owner"], username="plain.owner")
     session.commit()
-    _login(client, "other.owner")
+    console_login(client, "other.owner", next="/console/credentials")
     assert client.get(f"/console/credentials/{cred.credential_id}").status_code == 404
     assert cred.credential_id not in client.get("/console/credentials").text
     client.cookies.clear()
-    _login(client, "plain.owner")
+    console_login(client, "plain.owner", next="/console/credentials")
     assert client.get("/console/credentials").status_code == 404

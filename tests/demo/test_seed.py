@@ -306,3 +306,32 @@ def test_the_printed_issuer_login_opens_the_certificates_console(city, client):
     assert issued.status_code == 200, issued.text
     assert sorted((c["type_id"], c["status"]) for c in issued.json()) == [
         ("driving_licence", "revoked"), ("driving_licence", "valid"), ("vehicle_licence", "valid")]
+
+
+# --- transit (seed_transit) -------------------------------------------------------------------------
+
+def test_the_main_citizen_has_three_days_of_rides_priced_for_the_operators(city, session):
+    from datetime import timedelta
+
+    from onecity.transit import service as transit
+
+    main = _citizen_id(session, cast.MAIN)
+    today = clock.today_local().date()
+    days = [today - timedelta(days=n) for n in (3, 2, 1)]
+    trips = transit.trips(session, rider_ref=transit.rider(session, main).rider_ref, since=days[0], until=today)
+    by_day = {d.service_day: d for d in trips.days}
+    assert sorted(by_day) == days and trips.open_legs == []
+    # ¥2 + ¥2 + (¥2 bus − ¥1 transfer) · ¥3 + ¥3 · ¥4 + ¥4 + (¥2 − ¥1): worked out in transit.service.demo
+    assert [(by_day[d].fares, len(by_day[d].legs)) for d in days] == [(500, 3), (600, 2), (900, 3)]
+    assert all(by_day[d].charged == by_day[d].fares for d in days)  # priced at seed time
+    assert sum(leg.transfer for d in days for leg in by_day[d].legs) == 2
+    metro, bus = (next(o for o in seed._all_orgs(session) if o.uscc == d.uscc).public_id
+                  for d in cast.ORGS if d.username in ("metro", "bus-group"))
+    revenue = transit.revenue(session, operator_org_id=metro, since=days[0], until=today)
+    assert sorted((r.service_day, r.taps, r.fares) for r in revenue) == [(days[0], 4, 400), (days[1], 4, 600),
+                                                                          (days[2], 4, 800)]
+    assert all(r.paid + r.due == r.fares and r.failed == 0 for r in revenue)
+    bus_revenue = transit.revenue(session, operator_org_id=bus, since=days[0], until=today)
+    assert sorted((r.service_day, r.taps, r.fares) for r in bus_revenue) == [(days[0], 1, 100), (days[2], 1, 100)]
+    assert not transit.rider_summary(session, main).in_arrears
+    session.rollback()

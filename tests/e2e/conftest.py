@@ -78,6 +78,24 @@ def page(browser: Any, live_server: str, request: pytest.FixtureRequest) -> Iter
     context.close()
 
 
+@pytest.fixture
+def desk(browser: Any, live_server: str) -> Iterator[Any]:
+    """A desktop-sized console page (tests/e2e/steps.py `desk_page`)."""
+    from tests.e2e.steps import desk_page
+
+    with desk_page(browser, live_server) as pg:
+        yield pg
+
+
+@pytest.fixture(scope="module")
+def camera_browser(launch_browser: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Chromium whose fake camera plays face verification's head-turn video (tests/e2e/steps.py)."""
+    from tests.e2e.steps import camera_args, head_turn_video
+
+    video = head_turn_video(tmp_path_factory.mktemp("face") / "head-turn.y4m")
+    return launch_browser(extra_args=camera_args(video))
+
+
 def shot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -13,37 +13,17 @@ import pytest
 from onecity.crypto.signing import generate_ed25519
 from onecity.db import transaction
 from onecity.identity.orgs.signatures import sign_request
-from tests.e2e.conftest import shot as _shot
-from tests.identity.orgs.factories import DEFAULT_PASSWORD, fresh_uscc, make_admin, make_org, make_staff
+from tests.e2e.steps import desk_page, sign_in, top_shot
+from tests.identity.orgs.factories import fresh_uscc, make_admin, make_org, make_staff
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def desk(browser: Any, live_server: str) -> Iterator[Any]:
-    """A desktop-sized page: the console is used at a desk."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    outside: list[str] = []
-    pg.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server) else None)
-    yield pg
-    context.close()
-    assert errors == [], errors
-    assert outside == [], f"the console fetched from outside the platform: {outside}"
-
-
-def shot(pg: Any, name: str) -> None:
-    """Full-page screenshot from the top (the sticky bar would otherwise float mid-page)."""
-    pg.evaluate("window.scrollTo(0, 0)")
-    _shot(pg, name)
-
-
-def _sign_in(pg: Any, username: str) -> None:
-    pg.get_by_test_id("username").fill(username)
-    pg.get_by_test_id("password").fill(DEFAULT_PASSWORD)
-    pg.get_by_test_id("submit").click()
+    """A desktop-sized page that fetches nothing from outside the platform."""
+    with desk_page(browser, live_server, only_platform=True) as pg:
+        yield pg
 
 
 def test_staff_sign_in_and_register_an_api_key(desk, live_server):
@@ -55,12 +35,12 @@ def test_staff_sign_in_and_register_an_api_key(desk, live_server):
 
     desk.goto("/console")
     assert "/console/login?next=/console" in desk.url
-    shot(desk, "console-login")
+    top_shot(desk, "console-login")
     desk.get_by_test_id("username").fill("futian.owner")
     desk.get_by_test_id("password").fill("wrong-password!")
     desk.get_by_test_id("submit").click()
     assert desk.get_by_test_id("error").inner_text() == "用户名或密码错误"
-    _sign_in(desk, "futian.owner")
+    sign_in(desk, "futian.owner")
     desk.wait_for_url("**/console")
     assert desk.get_by_test_id("org-name").inner_text() == "福田便利店"
     assert desk.get_by_test_id("org-kind").inner_text() == "商户"
@@ -68,7 +48,7 @@ def test_staff_sign_in_and_register_an_api_key(desk, live_server):
     assert "所有者" in desk.get_by_test_id("me-roles").inner_text()
     assert "王收银" in desk.get_by_test_id("staff-table").inner_text()
     assert desk.get_by_test_id("no-keys").is_visible()
-    shot(desk, "console-home")
+    top_shot(desk, "console-home")
 
     private_pem, public_pem = generate_ed25519()
     desk.get_by_test_id("key-label").fill("收银系统（生产）")
@@ -81,7 +61,7 @@ def test_staff_sign_in_and_register_an_api_key(desk, live_server):
     row = desk.locator(f'[data-testid="key-row"][data-app-id="{app_id}"]')
     assert "收银系统（生产）" in row.inner_text() and "收银员" in row.inner_text()
     assert "api_key.register" in desk.get_by_test_id("audit-table").inner_text()
-    shot(desk, "console-key-registered")
+    top_shot(desk, "console-key-registered")
 
     # The integrator signs a request with the private key against the running server.
     url = f"{live_server}/v1/orgs/me"
@@ -100,7 +80,7 @@ def test_staff_sign_in_and_register_an_api_key(desk, live_server):
     desk.get_by_test_id("lang-switch").click()
     assert desk.get_by_test_id("org-kind").inner_text() == "Merchant"
     assert "API keys" in desk.get_by_test_id("keys-card").inner_text()
-    shot(desk, "console-home-en")
+    top_shot(desk, "console-home-en")
     desk.get_by_test_id("logout").click()
     desk.wait_for_url("**/console/login?done=signed_out")
     assert desk.get_by_test_id("notice").inner_text() == "Signed out"
@@ -111,7 +91,7 @@ def test_cashier_sees_only_their_own_card(desk):
         org = make_org(s, kind="merchant", name="南山便利店")
         make_staff(s, org, roles=["cashier"], username="ns.cashier", name="周收银")
     desk.goto("/console/login")
-    _sign_in(desk, "ns.cashier")
+    sign_in(desk, "ns.cashier")
     desk.wait_for_url("**/console")
     assert desk.get_by_test_id("me-name").inner_text() == "周收银"
     assert desk.get_by_test_id("keys-card").count() == 0 and desk.get_by_test_id("staff-card").count() == 0
@@ -122,7 +102,7 @@ def test_admin_onboards_an_organisation(desk):
         admin = make_admin(s)
         admin_username = admin.username
     desk.goto("/console/login")
-    _sign_in(desk, admin_username)
+    sign_in(desk, admin_username)
     desk.wait_for_url("**/console")
     desk.get_by_test_id("nav-orgs").click()
     desk.wait_for_url("**/console/orgs")
@@ -140,4 +120,4 @@ def test_admin_onboards_an_organisation(desk):
     desk.get_by_test_id("create-org").click()
     assert desk.get_by_test_id("notice").inner_text() == "机构已创建"
     assert "深圳市第二人民医院" in desk.get_by_test_id("orgs-table").inner_text()
-    shot(desk, "console-orgs")
+    top_shot(desk, "console-orgs")

@@ -4,9 +4,6 @@ it with a reason; the certificate list then shows it revoked."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
 from onecity.credentials import service
@@ -14,28 +11,11 @@ from onecity.db import transaction
 from onecity.identity.orgs import service as orgs
 from tests.credentials.issuer_factories import make_issuer
 from tests.credentials.test_imports import HEADER, _row, bad_checksum
-from tests.e2e.conftest import shot as _shot
+from tests.e2e.steps import sign_in, top_shot
 from tests.identity.factories import fresh_id_number
-from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_staff
+from tests.identity.orgs.factories import make_staff
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def desk(browser: Any, live_server: str) -> Iterator[Any]:
-    """A desktop-sized page: the console is used at a desk."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    context.close()
-    assert errors == [], errors
-
-
-def shot(pg: Any, name: str) -> None:
-    pg.evaluate("window.scrollTo(0, 0)")
-    _shot(pg, name)
 
 
 def test_operator_imports_a_csv_with_one_bad_row_reads_the_report_and_revokes_one(desk):
@@ -48,9 +28,7 @@ def test_operator_imports_a_csv_with_one_bad_row_reads_the_report_and_revokes_on
 
     desk.goto("/console/credentials")
     assert "/console/login?next=/console/credentials" in desk.url
-    desk.get_by_test_id("username").fill("ns.police")
-    desk.get_by_test_id("password").fill(DEFAULT_PASSWORD)
-    desk.get_by_test_id("submit").click()
+    sign_in(desk, "ns.police")
     desk.wait_for_url("**/console/credentials")
     assert desk.get_by_test_id("credentials-empty").is_visible()
 
@@ -65,7 +43,7 @@ def test_operator_imports_a_csv_with_one_bad_row_reads_the_report_and_revokes_on
     bad = desk.get_by_test_id("rejected-row")
     assert bad.count() == 1 and bad.get_attribute("data-line") == "3"
     assert "id_number: not a valid resident ID number" in bad.inner_text()
-    shot(desk, "credentials-import-report")
+    top_shot(desk, "credentials-import-report")
 
     desk.get_by_test_id("accepted-link").first.click()
     desk.wait_for_url("**/console/credentials/crd_*")
@@ -77,7 +55,7 @@ def test_operator_imports_a_csv_with_one_bad_row_reads_the_report_and_revokes_on
     assert desk.get_by_test_id("notice").inner_text() == "证照已吊销"
     assert desk.get_by_test_id("detail-status").inner_text() == "已吊销"
     assert desk.get_by_test_id("detail-reason").inner_text() == "户籍注销"
-    shot(desk, "credentials-revoked")
+    top_shot(desk, "credentials-revoked")
 
     desk.get_by_test_id("nav-credentials").click()
     desk.get_by_test_id("filter-status").select_option("revoked")

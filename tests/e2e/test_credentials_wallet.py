@@ -30,12 +30,10 @@ from onecity.credentials.service import claims
 from onecity.credentials.verifying.online import verify_text
 from onecity.identity.face import service as face_service
 from onecity.identity.orgs import service as orgs
-from onecity.identity.sessions import create_session
 from tests.credentials.issuer_factories import make_issuer
 from tests.credentials.samples import DRIVING_LICENCE, FIELD_NAMES
 from tests.e2e.conftest import shot
-from tests.e2e.test_face import head_turn_video
-from tests.identity.face import photos
+from tests.e2e.steps import FIXED_STEPS, citizen_context, face_photo, pass_face_check
 from tests.identity.family.factories import make_face_grant, person
 from tests.identity.orgs.factories import make_staff, staff_token
 
@@ -49,15 +47,6 @@ def _licence(p: Any) -> dict[str, Any]:
     out = {NAMES[k]: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in DRIVING_LICENCE.items()}
     out.update(name=p.name, licence_number=p.id_number, file_number="110100123456")
     return out
-
-
-def _context(browser: Any, live_server: str, session: Any, citizen: Any) -> Any:
-    token, _ = create_session(session, kind="citizen", subject_id=citizen.public_id, credential="cookie", label="e2e")
-    session.commit()
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN",
-                              base_url=live_server)
-    ctx.add_cookies([{"name": "oc_session", "value": token, "url": live_server}])
-    return ctx
 
 
 def test_the_browser_presentation_is_byte_identical_to_python_and_verifies(browser, live_server, session) -> None:
@@ -78,7 +67,7 @@ def test_the_browser_presentation_is_byte_identical_to_python_and_verifies(brows
                               {"aud": "https://t", "iat": int(clock.now().timestamp()), "nonce": tok.c_nonce})
     claims.issue_to_holder(session, access_token=tok.access_token, credential_configuration_id="driving_licence",
                            proof=proof, credential_issuer="https://t")
-    ctx = _context(browser, live_server, session, holder.citizen)
+    ctx = citizen_context(browser, live_server, session, holder.citizen.public_id)
     page = ctx.new_page()
     try:
         page.goto("/app/credentials")
@@ -124,24 +113,13 @@ def test_the_browser_presentation_is_byte_identical_to_python_and_verifies(brows
 
 # --- the journey, with the camera ----------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def camera_browser(launch_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    video = head_turn_video(tmp_path_factory.mktemp("face") / "head-turn.y4m")
-    return launch_browser(extra_args=[
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    ])
-
-
 @pytest.fixture
 def journey(camera_browser: Any, browser: Any, live_server: str, session: Any) -> Iterator[dict[str, Any]]:
     issuer = make_issuer(session, name="深圳市公安局交通警察支队")
     org = orgs.get_org(session, issuer.org_id)
     operator = staff_token(session, make_staff(session, org, roles=["operator"]))
-    img = photos.transformations(photos.astronaut())["grey"]
-    holder = person(session, photo=photos.jpeg(img.resize((300, 225)), 80))
-    phone_ctx = _context(camera_browser, live_server, session, holder.citizen)
+    holder = person(session, photo=face_photo())
+    phone_ctx = citizen_context(camera_browser, live_server, session, holder.citizen.public_id)
     verifier_ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", base_url=live_server)
     yield {"issuer": issuer, "operator": operator, "holder": holder, "phone": phone_ctx.new_page(),
            "verifier": verifier_ctx.new_page()}
@@ -158,7 +136,7 @@ def _agency(page: Any, operator: str, method: str, path: str, body: dict[str, An
 
 
 def test_claim_show_verify_then_revoke(journey: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(face_service, "choose_steps", lambda: ["center", "turn_left", "turn_right", "center"])
+    monkeypatch.setattr(face_service, "choose_steps", lambda: FIXED_STEPS)
     phone, verifier, holder = journey["phone"], journey["verifier"], journey["holder"]
 
     # the agency issues a driving licence for the citizen (issuer API, as its console does)
@@ -176,12 +154,7 @@ def test_claim_show_verify_then_revoke(journey: dict[str, Any], monkeypatch: pyt
     phone.get_by_test_id("claim-face").click()
 
     # face verification for the act credentials.claim
-    assert phone.get_by_test_id("face-act").inner_text() == "用于：领取电子证照"
-    phone.get_by_test_id("face-start").click()
-    result = phone.get_by_test_id("face-result")
-    result.wait_for(state="visible", timeout=40_000)
-    assert result.get_attribute("data-decision") == "pass", phone.get_by_test_id("face-reason").inner_text()
-    phone.get_by_test_id("face-continue").click()
+    pass_face_check(phone, act="用于：领取电子证照")
 
     # back on the claim page: the browser claims it with its own key
     phone.wait_for_function("document.getElementById('claim').dataset.state !== 'running'", timeout=20_000)

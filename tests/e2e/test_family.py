@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from onecity.identity.sessions import create_session
 from tests.e2e.conftest import shot
+from tests.e2e.steps import FIXED_STEPS, citizen_context, face_photo, pass_face_check
 from tests.identity.family.factories import Person, person
 
 pytestmark = pytest.mark.e2e
@@ -27,11 +27,7 @@ def phone(browser: Any, live_server: str) -> Iterator[Any]:
     contexts: list[Any] = []
 
     def open_as(session: Any, who: Person) -> Any:
-        token, _ = create_session(session, kind="citizen", subject_id=who.id, credential="cookie", label="e2e")
-        session.commit()
-        ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN",
-                                  base_url=live_server)
-        ctx.add_cookies([{"name": "oc_session", "value": token, "url": live_server}])
+        ctx = citizen_context(browser, live_server, session, who.id)
         contexts.append(ctx)
         return ctx.new_page()
 
@@ -91,46 +87,21 @@ def test_two_citizens_link_and_unlink(session, phone):
     shot(page_b, "family-07-b-after-revoke")
 
 
-@pytest.fixture(scope="module")
-def camera_browser(launch_browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Chromium whose fake camera plays face verification's head-turn video (see tests/e2e/test_face.py)."""
-    from tests.e2e.test_face import head_turn_video
-
-    video = head_turn_video(tmp_path_factory.mktemp("family-face") / "head-turn.y4m")
-    return launch_browser(extra_args=[
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-video-capture={video}",
-    ])
-
-
 def test_parent_links_a_minor_after_real_face_verification(session, camera_browser, live_server, monkeypatch):
     """The whole minor flow in the browser: family page → face page (camera) → back with the grant →
     the child's details → linked. The parent's registry photo is the face the fake camera shows."""
     from onecity.identity.face import service as face_service
-    from tests.identity.face import photos
-
-    monkeypatch.setattr(face_service, "choose_steps", lambda: ["center", "turn_left", "turn_right", "center"])
-    img = photos.transformations(photos.astronaut())["grey"]
-    parent = person(session, born=date(1985, 4, 10), name="王建国",
-                    photo=photos.jpeg(img.resize((300, 225)), 80))
+    monkeypatch.setattr(face_service, "choose_steps", lambda: FIXED_STEPS)
+    parent = person(session, born=date(1985, 4, 10), name="王建国", photo=face_photo())
     kid = person(session, born=date(2014, 9, 1), name="王小宝")
-    token, _ = create_session(session, kind="citizen", subject_id=parent.id, credential="cookie", label="e2e")
-    session.commit()
-    ctx = camera_browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                     locale="zh-CN", base_url=live_server)
-    ctx.add_cookies([{"name": "oc_session", "value": token, "url": live_server}])
+    ctx = citizen_context(camera_browser, live_server, session, parent.id)
     page = ctx.new_page()
     try:
         page.goto("/app/family")
         page.get_by_test_id("minor-start").click()
         page.wait_for_url("**/app/face?act=family.link_minor&next=%2Fapp%2Ffamily%2Fminor")
         shot(page, "family-08-minor-face-page")
-        page.get_by_test_id("face-start").click()
-        result = page.get_by_test_id("face-result")
-        result.wait_for(state="visible", timeout=45_000)
-        assert result.get_attribute("data-decision") == "pass", page.get_by_test_id("face-reason").inner_text()
-        page.get_by_test_id("face-continue").click()
+        pass_face_check(page, timeout=45_000)
         page.wait_for_url("**/app/family/minor?face_grant=fgr_*")
         form_with_grant = page.url
         page.get_by_test_id("minor-name").fill(kid.name)

@@ -12,25 +12,18 @@ import pytest
 
 from onecity.crypto import rsa2
 from onecity.db import transaction
-from tests.e2e.conftest import shot as _shot
+from tests.e2e.steps import sign_in, top_shot
 from tests.gateway.factories import app_key, public_pem, signed, split_reply
-from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_staff
+from tests.identity.orgs.factories import make_staff
 from tests.payments.trade.factories import make_merchant
 
 pytestmark = pytest.mark.e2e
 
 
-def shot(pg: Any, name: str) -> None:
-    pg.evaluate("window.scrollTo(0, 0)")
-    _shot(pg, name)
-
-
 def _sign_in(pg: Any, username: str, target: str = "/console/gateway") -> None:
     pg.goto(target)
     assert "/console/login" in pg.url
-    pg.get_by_test_id("username").fill(username)
-    pg.get_by_test_id("password").fill(DEFAULT_PASSWORD)
-    pg.get_by_test_id("submit").click()
+    sign_in(pg, username)
 
 
 def test_register_an_app_download_the_key_and_call_the_gateway(page, live_server):
@@ -61,7 +54,7 @@ def test_register_an_app_download_the_key_and_call_the_gateway(page, live_server
     app_id = page.get_by_test_id("app-id").first.inner_text()
     assert len(app_id) == 16 and app_id.isdigit() and app_id in notice
     assert page.get_by_test_id("app-status").first.inner_text() == "已启用"
-    shot(page, "gateway-console-registered")
+    top_shot(page, "gateway-console-registered")
 
     with page.expect_download() as dl:
         page.get_by_test_id("download-platform-key").click()
@@ -82,7 +75,7 @@ def test_register_an_app_download_the_key_and_call_the_gateway(page, live_server
     page.get_by_test_id("toggle-status").first.click()
     page.wait_for_url("**done=disabled*")
     assert page.get_by_test_id("app-status").first.inner_text() == "已停用"
-    shot(page, "gateway-console-disabled")
+    top_shot(page, "gateway-console-disabled")
     r = httpx.post(live_server + "/gateway.do", data=signed(app_id, key, "alipay.trade.query",
                                                              {"out_trade_no": "WEB-1"}))
     assert '"sub_code":"isv.insufficient-isv-permissions"' in r.text

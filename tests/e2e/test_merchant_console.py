@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,29 +17,12 @@ from onecity.clock import CITY_TZ
 from onecity.db import transaction
 from onecity.payments.trade import service as trade
 from onecity.payments.wallet import service as wallet
-from tests.e2e.conftest import shot as _shot
-from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_staff
+from tests.e2e.steps import sign_in, top_shot
+from tests.identity.orgs.factories import make_staff
 from tests.payments.trade.factories import make_buyer, make_merchant
 from tests.payments.trade.receiver import Receiver
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def desk(browser: Any, live_server: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server,
-                                  accept_downloads=True)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    context.close()
-    assert errors == [], errors
-
-
-def shot(pg: Any, name: str) -> None:
-    pg.evaluate("window.scrollTo(0, 0)")
-    _shot(pg, name)
 
 
 def test_staff_refunds_part_of_an_order_and_reads_settlements_and_notifications(desk, tmp_path: Path):
@@ -75,14 +56,12 @@ def test_staff_refunds_part_of_an_order_and_reads_settlements_and_notifications(
 
         desk.goto("/console/trade/orders")
         assert "/console/login" in desk.url
-        desk.get_by_test_id("username").fill("futian.boss")
-        desk.get_by_test_id("password").fill(DEFAULT_PASSWORD)
-        desk.get_by_test_id("submit").click()
+        sign_in(desk, "futian.boss")
         desk.wait_for_url("**/console/trade/orders")
         row = desk.locator(f'[data-testid="order-row"][data-trade-no="{trade_no}"]')
         assert "FT-20261125-001" in row.inner_text() and "¥58.00" in row.inner_text()
         assert row.get_by_test_id("order-status").inner_text() == "支付成功"
-        shot(desk, "merchant-console-orders")
+        top_shot(desk, "merchant-console-orders")
 
         today_row = desk.locator(f'[data-testid="order-row"][data-trade-no="{today.trade_no}"]')
         today_row.get_by_test_id("order-link").click()
@@ -94,7 +73,7 @@ def test_staff_refunds_part_of_an_order_and_reads_settlements_and_notifications(
         assert desk.get_by_test_id("order-refunded").inner_text() == "¥18.00"
         assert desk.get_by_test_id("order-status").inner_text() == "支付成功"
         assert "杯盖有划痕" in desk.get_by_test_id("refunds-table").inner_text()
-        shot(desk, "merchant-console-refunded")
+        top_shot(desk, "merchant-console-refunded")
         with transaction() as s:
             assert wallet.wallet_balance(s, buyer_id) == 20_000 - 5_800 - 3_600 + 1_800
 
@@ -103,7 +82,7 @@ def test_staff_refunds_part_of_an_order_and_reads_settlements_and_notifications(
         # 58.00 less the fee 5800 × 38 / 10000 = 22.04 → 0.22: 57.78 paid out.
         assert srow.get_by_test_id("settlement-payout").inner_text().startswith("¥57.78")
         assert desk.get_by_test_id("bank-masked").inner_text() == "**** **** **** 3445"
-        shot(desk, "merchant-console-settlements")
+        top_shot(desk, "merchant-console-settlements")
         with desk.expect_download() as dl:
             srow.get_by_test_id("settlement-file").click()
         path = tmp_path / "reconciliation.csv"
@@ -118,14 +97,14 @@ def test_staff_refunds_part_of_an_order_and_reads_settlements_and_notifications(
         assert nrow.get_by_test_id("notification-status").inner_text() == "已送达"
         attempts = nrow.get_by_test_id("attempt").all_inner_texts()
         assert len(attempts) == 2 and "500" in attempts[0] and "busy" in attempts[0] and "200" in attempts[1]
-        shot(desk, "merchant-console-notifications")
+        top_shot(desk, "merchant-console-notifications")
 
         desk.get_by_test_id("nav-trade-qr").click()
         assert desk.get_by_test_id("qr-payload").inner_text().startswith("000201")
         # The PNG is a request of its own: wait for it to load rather than read it mid-flight.
         desk.wait_for_function("() => { const i = document.querySelector('[data-testid=qr-image]');"
                                " return i && i.complete && i.naturalWidth > 0; }", timeout=15000)
-        shot(desk, "merchant-console-qr")
+        top_shot(desk, "merchant-console-qr")
         desk.get_by_test_id("nav-trade-gateway").click()  # the open-API apps are one click from every console page
         desk.wait_for_url("**/console/gateway")
         assert all(receiver.verified)
@@ -142,15 +121,13 @@ def test_a_cashier_on_a_phone_sees_todays_orders(page):
         o = trade.create_order(s, merchant_id=m.public_id, out_trade_no="NS-0001", amount=1_250, subject="豆浆油条")
         trade.pay_as_citizen(s, citizen_id=buyer.public_id, trade_no=o.trade_no)
     page.goto("/console/trade/orders")
-    page.get_by_test_id("username").fill("nanshan.cashier")
-    page.get_by_test_id("password").fill(DEFAULT_PASSWORD)
-    page.get_by_test_id("submit").click()
+    sign_in(page, "nanshan.cashier")
     page.wait_for_url("**/console/trade/orders")
     assert "豆浆油条" in page.get_by_test_id("orders-table").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling
-    shot(page, "merchant-console-orders-phone")
+    top_shot(page, "merchant-console-orders-phone")
     page.get_by_test_id("order-link").first.click()
     assert page.get_by_test_id("order-amount").inner_text() == "¥12.50"
     assert page.get_by_test_id("refund-form").count() == 0
     assert page.get_by_test_id("nav-trade-settlements").count() == 0
-    shot(page, "merchant-console-order-phone")
+    top_shot(page, "merchant-console-order-phone")

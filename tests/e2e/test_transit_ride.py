@@ -40,7 +40,8 @@ from onecity.transit.ridecode import code as ridecode
 from onecity.transit.ridecode.keys import KeySet, SigningKey
 from onecity.transit.schemas import TapIn
 from tests.e2e.conftest import shot
-from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_staff
+from tests.e2e.steps import sign_in
+from tests.identity.orgs.factories import make_staff
 from tests.payments.trade.factories import fund_wallet, funding_account, make_buyer
 from tests.transit.platform.factories import make_network
 
@@ -201,9 +202,7 @@ def test_offline_ride_code_refreshes_and_verifies_then_rides_show_in_history_and
     desk_ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server)
     desk = desk_ctx.new_page()
     desk.goto("/console/transit/trips?day=2026-11-26")
-    desk.get_by_test_id("username").fill("metro.e2e")
-    desk.get_by_test_id("password").fill(DEFAULT_PASSWORD)
-    desk.get_by_test_id("submit").click()
+    sign_in(desk, "metro.e2e")
     desk.wait_for_url("**/console/transit/**")
     desk.goto("/console/transit/trips?day=2026-11-26")
     assert desk.get_by_test_id("trip-row").count() == 1

@@ -22,8 +22,7 @@ from onecity.identity.sessions import create_session
 from onecity.payments.bank import service as bank
 from onecity.payments.wallet import service as wallet
 from tests.e2e.conftest import shot
-from tests.e2e.test_face import camera_browser  # noqa: F401 - the fake-camera browser fixture
-from tests.identity.face import photos
+from tests.e2e.steps import FIXED_STEPS, face_photo, pass_face_check
 from tests.identity.factories import make_citizen
 from tests.payments.bank.factories import card_number, install_bank
 
@@ -120,14 +119,13 @@ def test_a_top_up_the_bank_refuses_shows_as_failed(page: Any, live_server: str, 
     shot(page, "wallet-06-top-up-failed")
 
 
-def test_withdraw_after_face_verification(camera_browser: Any, live_server: str, sim: bank.SimulatedBank,  # noqa: F811
+def test_withdraw_after_face_verification(camera_browser: Any, live_server: str, sim: bank.SimulatedBank,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(face_service, "choose_steps", lambda: ["center", "turn_left", "turn_right", "center"])
-    img = photos.transformations(photos.astronaut())["grey"]
+    monkeypatch.setattr(face_service, "choose_steps", lambda: FIXED_STEPS)
     ctx = camera_browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                      locale="zh-CN", base_url=live_server)
     try:
-        cid, name = _signed_in(ctx, live_server, photo=photos.jpeg(img.resize((300, 225)), 80))
+        cid, name = _signed_in(ctx, live_server, photo=face_photo())
         number = card_number()
         with transaction() as s:
             card = bank.bind_card(s, citizen_id=cid, card_number=number, holder_name=name, actor=cid)
@@ -141,12 +139,7 @@ def test_withdraw_after_face_verification(camera_browser: Any, live_server: str,
         shot(page, "wallet-07-withdraw-face-needed")
         page.get_by_test_id("verify-face").click()
         page.wait_for_url("**/app/face?**")
-        assert page.get_by_test_id("face-act").inner_text() == "用于：钱包提现"
-        page.get_by_test_id("face-start").click()
-        result = page.get_by_test_id("face-result")
-        result.wait_for(state="visible", timeout=40_000)
-        assert result.get_attribute("data-decision") == "pass", page.get_by_test_id("face-reason").inner_text()
-        page.get_by_test_id("face-continue").click()
+        pass_face_check(page, act="用于：钱包提现")
         page.wait_for_url("**/app/wallet/withdraw?face_grant=fgr_*")
         assert page.get_by_test_id("face-verified").is_visible()
         page.get_by_test_id("amount").fill("300")

@@ -6,9 +6,7 @@ same line refunded at once by many is refunded once."""
 from __future__ import annotations
 
 import os
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -18,6 +16,7 @@ from onecity.db import transaction
 from onecity.errors import DomainError
 from onecity.ledger import service as ledger
 from onecity.medinsure import service as med
+from tests.concurrency_helpers import run_all
 from tests.medinsure.factories import accumulators, make_insured, open_visit, set_accumulators
 
 pytestmark = pytest.mark.skipif(os.environ.get("ONECITY_TEST_DB") != "postgres",
@@ -25,23 +24,6 @@ pytestmark = pytest.mark.skipif(os.environ.get("ONECITY_TEST_DB") != "postgres",
 
 WORKERS = 8
 BILL = [{"code": "110200003", "quantity": 1, "unit_price_fen": 6000}]
-
-
-def run_all(calls: list[Any]) -> list[Any]:
-    barrier = threading.Barrier(min(len(calls), WORKERS))
-
-    def one(fn: Any) -> Any:
-        try:
-            barrier.wait(timeout=10)
-        except threading.BrokenBarrierError:
-            pass
-        try:
-            return fn()
-        except DomainError as exc:
-            return exc
-
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return list(pool.map(one, calls))
 
 
 def _settle(org: str, vid: str) -> Any:
@@ -60,7 +42,7 @@ def test_racing_settlements_of_one_person_keep_the_accumulators_right(session, c
         assert med.presettle(session, institution_org_id=h3, visit_id=vid).fund_fen == 700  # 6000 − 5000 → 70 %
     session.commit()
 
-    results = run_all([_settle(h3, vid) for vid in visits])
+    results = run_all([_settle(h3, vid) for vid in visits], workers=WORKERS)
     codes = Counter(getattr(r, "code", "ok") for r in results)
     assert codes == {"ok": 1, "medinsure_presettlement_stale": 7}, codes
     assert accumulators(session, p) == ({"outpatient": 150_000}, 700, 1)
@@ -70,7 +52,7 @@ def test_racing_settlements_of_one_person_keep_the_accumulators_right(session, c
     for vid in stale:
         assert med.presettle(session, institution_org_id=h3, visit_id=vid).fund_fen == 4_200
     session.commit()
-    results = run_all([_settle(h3, vid) for vid in stale])
+    results = run_all([_settle(h3, vid) for vid in stale], workers=WORKERS)
     assert all(not isinstance(r, DomainError) for r in results), results
     assert accumulators(session, p) == ({"outpatient": 150_000}, 700 + 7 * 4_200, 8)
     assert ledger.balance(session, med.institution_account_id(session, h3)).posted_balance == 8 * 6_000
@@ -83,7 +65,7 @@ def test_one_visit_settled_by_many_at_once_is_settled_once(session, city):
     vid = open_visit(session, city, p, consent=True, lines=BILL)
     med.presettle(session, institution_org_id=h3, visit_id=vid)
     session.commit()
-    results = run_all([_settle(h3, vid)] * 12)
+    results = run_all([_settle(h3, vid)] * 12, workers=WORKERS)
     assert len({r.settlement_id for r in results}) == 1
     assert accumulators(session, p)[2] == 1
     assert ledger.balance(session, med.institution_account_id(session, h3)).posted_balance == 6_000
@@ -102,7 +84,7 @@ def test_one_line_refunded_by_many_at_once_is_refunded_once(session, city):
         with transaction() as s:
             return med.refund(s, institution_org_id=h3, settlement_id=sid, line_nos=[2])
 
-    results = run_all([refund] * 10)
+    results = run_all([refund] * 10, workers=WORKERS)
     codes = Counter(getattr(r, "code", "ok") for r in results)
     assert codes["ok"] == 1 and sum(codes.values()) == 10, codes
     assert ledger.balance(session, med.institution_account_id(session, h3)).posted_balance == 6_000
@@ -133,7 +115,7 @@ def test_many_people_at_many_institutions_at_once(session, city):
                 return med.settle(s, institution_org_id=org, visit_id=vid)
         return call
 
-    results = run_all([flow(org, vid) for org, vid in visits])
+    results = run_all([flow(org, vid) for org, vid in visits], workers=WORKERS)
     assert all(not isinstance(r, DomainError) for r in results), results
     totals = med.fund_daily_totals(session, day=results[0].settled_at.astimezone(clock.CITY_TZ).date())
     assert totals.settlements == 16 and totals.total_fen == 16 * 6_000

@@ -94,6 +94,79 @@ def test_key_rotation():
     assert g.check(phone().text(), now=NOW).reason == "unknown_key"
 
 
+class CountingKeys(KeySet):
+    """A key set whose platform keys count their verifications."""
+
+    def __init__(self, publics):  # type: ignore[no-untyped-def]
+        self.verifies = 0
+        super().__init__(publics)
+
+    def get(self, kid):  # type: ignore[no-untyped-def]
+        key = super().get(kid)
+        if key is None:
+            return None
+        outer = self
+
+        class Counting:
+            def verify(self, signature, message):  # type: ignore[no-untyped-def]
+                outer.verifies += 1
+                key.verify(signature, message)
+
+        return Counting()
+
+
+def test_a_known_certificate_costs_one_verification_per_code():
+    keys = CountingKeys([PLATFORM.public])
+    g, p = make_gate(keys=keys), phone()
+    for k in range(5):
+        assert g.tap(p.text(ts=NOW + k, counter=k), now=NOW + k).ok
+    # the platform signature was verified once, for the first code; the device's every time
+    assert keys.verifies == 1 and (g.certificates.misses, g.certificates.hits) == (1, 4)
+    # a thief's key under the cached certificate: the device signature still decides
+    assert g.check(code.make_code(p.cert, seeded("thief"), ts=NOW, counter=9), now=NOW).reason == "forged"
+    # a tampered copy of the certificate (signature bytes changed) is another certificate: verified, and
+    # refused, every time; never cached
+    raw = bytearray(p.code(counter=10))
+    raw[certificate.BODY_BYTES + 5] ^= 1
+    for _ in range(3):
+        v = g.check(bytes(raw), now=NOW)
+        assert (v.reason, v.detail) == ("forged", "platform signature")
+    assert keys.verifies == 4 and len(g.certificates) == 1
+    # a forged certificate seen first does not poison the genuine one
+    q = phone(7)
+    bad = bytearray(q.code())
+    bad[certificate.BODY_BYTES] ^= 1
+    assert g.check(bytes(bad), now=NOW).reason == "forged" and g.check(q.text(), now=NOW).ok
+
+
+def test_the_certificate_cache_is_bounded_and_follows_the_key_set():
+    keys = KeySet([PLATFORM.public])
+    g = make_gate(keys=keys, cert_cache_size=2)
+    phones = [phone(20 + i) for i in range(3)]
+    for p in phones:
+        assert g.check(p.text(), now=NOW).ok
+    assert len(g.certificates) == 2  # the least recently used went out
+    assert g.check(phones[0].text(), now=NOW).ok and g.certificates.hits == 0  # verified again
+    assert g.check(phones[0].text(), now=NOW).ok and g.certificates.hits == 1
+    # rotation: the set changes, the cache starts over
+    keys.add(PLATFORM_NEXT.public)
+    assert g.check(phones[0].text(), now=NOW).ok and len(g.certificates) == 1 and g.certificates.hits == 1
+    keys.add(PLATFORM_NEXT.public)  # adding a key it already has changes nothing
+    assert g.check(phones[0].text(), now=NOW).ok and g.certificates.hits == 2
+    # the old key withdrawn: a certificate it signed, cached a moment ago, is refused at once
+    keys.remove(PLATFORM.kid)
+    assert g.check(phones[0].text(), now=NOW).reason == "unknown_key"
+    # a new key set object for the gate: nothing carried over
+    g.keys = KeySet([PLATFORM.public])
+    assert g.check(phones[0].text(), now=NOW).ok and len(g.certificates) == 1
+    # a gate with the cache off verifies both signatures every time
+    counting = CountingKeys([PLATFORM.public])
+    off = make_gate(keys=counting, cert_cache_size=0)
+    for k in range(3):
+        assert off.check(phones[1].text(counter=k), now=NOW).ok
+    assert counting.verifies == 3 and len(off.certificates) == 0
+
+
 def test_deny_list_whole_and_delta():
     g, p, q = make_gate(), phone(), phone(5)
     g.deny.update({"version": 1, "riders": [p.rider_ref.hex()], "serials": []})
@@ -200,3 +273,42 @@ def test_tap_store_keeps_taps_offline_once_each(tmp_path):
     again = Gate(ENTRY, KeySet([PLATFORM.public]), store=TapStore.in_directory(tmp_path), now=NOW + 10)
     assert again.tap(p.text(), now=NOW + 10).reason == "replayed"
     assert again.tap(p.text(counter=3), now=NOW + 10).ok
+
+
+def test_tap_store_keeps_the_code_and_the_upload_state(tmp_path):
+    g, p = make_gate(tmp_path), phone()
+    assert g.tap(p.text() + "\r\n", now=NOW + 1).ok  # a scanner's line end is not part of the code
+    assert g.tap(p.code(counter=2), now=NOW + 2).ok  # a byte-mode scan is kept as its Base45 text
+    assert g.tap(p.text(counter=3), now=NOW + 3).ok
+    g.tap(p.text(), now=NOW + 4)  # replayed: refused taps keep no code
+    assert g.store is not None
+    a, b, c = g.store.pending()
+    assert (a.code, b.code, c.code) == (p.text(), p.text(counter=2), p.text(counter=3))
+    assert all(r.code is None for r in g.store.all() if r.verdict != "ok")
+    assert g.store.mark_uploaded([a.tap_id], "duplicate") == 1
+    assert g.store.mark_rejected({b.tap_id: "unknown_rider"}) == 1
+    assert g.store.mark_deferred({c.tap_id: "future_tap"}) == 1
+    assert g.store.pending() == []
+    assert g.store.uploads() == {"duplicate": 1, "rejected:unknown_rider": 1, "deferred:future_tap": 1}
+    assert g.store.release_deferred() == 1 and [r.tap_id for r in g.store.pending()] == [c.tap_id]
+
+
+def test_a_gate_file_from_before_the_code_column_is_upgraded(tmp_path):
+    import sqlite3
+
+    old = sqlite3.connect(tmp_path / TapStore.FILE)
+    old.executescript(
+        "CREATE TABLE taps (seq INTEGER PRIMARY KEY AUTOINCREMENT, tap_id TEXT NOT NULL, gate_id TEXT NOT NULL,"
+        " stop_id TEXT NOT NULL, network TEXT NOT NULL, direction TEXT NOT NULL, at INTEGER NOT NULL,"
+        " code_ts INTEGER, rider_ref TEXT, serial INTEGER, verdict TEXT NOT NULL, detail TEXT,"
+        " uploaded INTEGER NOT NULL DEFAULT 0);"
+        "INSERT INTO taps (tap_id, gate_id, stop_id, network, direction, at, verdict)"
+        " VALUES ('tap_old', 'g', 'S04', 'metro', 'in', 1, 'ok');"
+    )
+    old.commit()
+    old.close()
+    g, p = make_gate(tmp_path), phone()
+    assert g.tap(p.text(), now=NOW).ok
+    assert g.store is not None
+    assert [r.code for r in g.store.pending()] == [p.text()]  # the old tap has no code: it cannot be sent
+    assert g.store.uploads() == {"no_code": 1, "pending": 1}

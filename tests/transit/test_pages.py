@@ -21,8 +21,9 @@ from onecity.payments.wallet import service as wallet
 from onecity.transit import service
 from onecity.transit.ridecode.certificate import parse_certificate
 from tests.conftest import _wipe
+from tests.console_steps import console_login, csrf_of
 from tests.identity.factories import make_citizen
-from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_org, make_staff
+from tests.identity.orgs.factories import make_org, make_staff
 from tests.payments.trade.factories import fund_wallet
 from tests.transit.platform.factories import (
     Network,
@@ -72,15 +73,7 @@ def _read(session: Session, fn: Any, *args: Any) -> Any:
 def _staff_login(c: TestClient, session: Session, org: Any, roles: list[str], username: str) -> None:
     make_staff(session, org, roles=roles, username=username)
     session.commit()
-    r = c.post("/console/login", data={"username": username, "password": DEFAULT_PASSWORD,
-                                       "next": "/console/transit"}, follow_redirects=False)
-    assert r.status_code == 303, r.text
-
-
-def _csrf(html: str) -> str:
-    m = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert m
-    return m.group(1)
+    console_login(c, username, next="/console/transit")
 
 
 def _config(html: str) -> dict[str, Any]:
@@ -138,7 +131,7 @@ def test_arrears_block_the_ride_code_until_paid(citizen_client: TestClient, sess
     assert _config(page.text)["blocked"] is True and 'data-state="blocked"' in page.text
     # ¥2.00 + ¥2.00 metro + ¥1.00 bus = ¥5.00 owed
     assert re.search(r'data-testid="arrears-amount">¥5\.00<', page.text)
-    token = _csrf(page.text)
+    token = csrf_of(page.text)
     # the certificate API refuses a new certificate while in arrears
     refused = citizen_client.post("/v1/transit/certificates", json={"device_public_key": "A" * 43 + "="})
     assert refused.status_code in (409, 422)
@@ -197,7 +190,7 @@ def test_transfer_and_missing_tap_out_on_the_trips_page(citizen_client: TestClie
     assert "no tap out" in page and page.count('data-testid="claim-form"') == 1
     assert "已计费 ¥30.00" not in page and "Charged ¥30.00" in page
     # the rider says they left at 钟楼 S04 (5,200 m, ¥2.00): the day becomes ¥7.00 at once
-    form = {"csrf": _csrf(page), "tap_id": lone, "stop_id": "S04"}
+    form = {"csrf": csrf_of(page), "tap_id": lone, "stop_id": "S04"}
     assert citizen_client.post("/app/transit/claims", data={**form, "csrf": "x"},
                                follow_redirects=False).status_code == 403
     done = citizen_client.post("/app/transit/claims", data=form, follow_redirects=False)
@@ -215,7 +208,7 @@ def test_e_bus_card_top_up_once_and_payment_mode(citizen_client: TestClient, ses
     cid = _as_citizen(citizen_client, session, r.citizen)
     page = citizen_client.get("/app/transit/card").text
     assert re.search(r'data-testid="card-balance">¥0\.00<', page)
-    form = {"csrf": _csrf(page), "request_id": re.search(r'name="request_id" value="([^"]+)"', page).group(1),
+    form = {"csrf": csrf_of(page), "request_id": re.search(r'name="request_id" value="([^"]+)"', page).group(1),
             "amount": "50.00"}
     assert citizen_client.post("/app/transit/card/top-up", data={**form, "csrf": "x"},
                                follow_redirects=False).status_code == 403
@@ -259,7 +252,7 @@ def test_console_taps_trips_and_correction(client: TestClient, session: Session)
     # the metro's legs only: ¥2.00 + ¥2.00 + ¥25.00 (no tap out)
     assert trips.count('data-testid="trip-row"') == 3
     assert re.search(r'data-testid="trips-total">¥29\.00<', trips)
-    token = _csrf(trips)
+    token = csrf_of(trips)
     form = {"csrf": token, "tap_id": lone, "stop_id": "S04", "reason": "闸机记录", "day": "2026-11-23"}
     assert client.post("/console/transit/corrections", data={**form, "csrf": "x"},
                        follow_redirects=False).status_code == 403
@@ -297,7 +290,7 @@ def test_console_revenue_per_day(client: TestClient, session: Session) -> None:
     deny = client.get("/console/transit/deny-list").text
     assert deny.count('data-testid="deny-row"') == 1 and 'data-kind="rider"' in deny
     assert 'data-testid="deny-add-form"' not in deny
-    assert client.post("/console/transit/deny-list/add", data={"csrf": _csrf(deny), "serial": "1"},
+    assert client.post("/console/transit/deny-list/add", data={"csrf": csrf_of(deny), "serial": "1"},
                        follow_redirects=False).status_code == 403
 
 
@@ -313,7 +306,7 @@ def test_console_deny_list_lost_phone(client: TestClient, session: Session) -> N
     _staff_login(client, session, net.bus.org, ["admin"], "bus.admin")
     page = client.get("/console/transit/deny-list").text
     assert 'data-testid="deny-empty"' in page
-    token = _csrf(page)
+    token = csrf_of(page)
 
     def check(text: str, network: str = "metro") -> str:
         r = client.post("/console/transit/check", data={"csrf": token, "code": text, "network": network})

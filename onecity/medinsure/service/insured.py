@@ -200,15 +200,21 @@ def to_rules(a: MedAccumulator | None, year: int) -> rules.Accumulators:
 
 def lock_accumulators(session: Session, row: MedInsured, year: int) -> MedAccumulator:
     """The accumulator row of (insured, year), created if missing, locked FOR UPDATE (PostgreSQL; SQLite
-    serialises writers) until the caller's transaction ends."""
+    serialises writers) until the caller's transaction ends. The row usually exists (one statement);
+    else it is inserted (ON CONFLICT DO NOTHING: a concurrent first settlement may insert it too) and
+    then locked."""
+    q = select(MedAccumulator).where(MedAccumulator.insured_row_id == row.id, MedAccumulator.year == year)
+    if is_postgres(session):
+        q = q.with_for_update()
+    q = q.execution_options(populate_existing=True)
+    found = session.scalars(q).one_or_none()
+    if found is not None:
+        return found
     ins = pg_insert if is_postgres(session) else sqlite_insert
     session.execute(ins(MedAccumulator).values(insured_row_id=row.id, year=year, deductible_used={}, fund_paid_fen=0,
                                                settlements=0, updated_at=clock.now())
                     .on_conflict_do_nothing(index_elements=["insured_row_id", "year"]))
-    q = select(MedAccumulator).where(MedAccumulator.insured_row_id == row.id, MedAccumulator.year == year)
-    if is_postgres(session):
-        q = q.with_for_update()
-    return session.scalars(q.execution_options(populate_existing=True)).one()
+    return session.scalars(q).one()
 
 
 def store_accumulators(a: MedAccumulator, after: rules.Accumulators, *, settlements_delta: int) -> None:

@@ -39,7 +39,7 @@ from onecity.medinsure.errors import (
     PayLaterNotAllowed,
     VisitStateInvalid,
 )
-from onecity.medinsure.models import MedAccumulator, MedInsured, MedVisit
+from onecity.medinsure.models import MedAccumulator, MedFeeLine, MedInsured, MedVisit
 from onecity.medinsure.paylater import service as paylater
 from onecity.medinsure.schemas import LineSplitOut, PayerOut
 from onecity.medinsure.service.codes import PAY_MEDICAL
@@ -52,7 +52,7 @@ from onecity.medinsure.service.insured import (
     to_rules,
 )
 from onecity.medinsure.service.policies import policy_for, today
-from onecity.medinsure.service.visits import bill_lines
+from onecity.medinsure.service.visits import as_bill_lines, fee_lines
 from onecity.payments.codes import service as paycodes
 from onecity.payments.wallet import service as wallet
 
@@ -92,6 +92,8 @@ class Computation:
     pay_later: bool
     acc_row: MedAccumulator | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    fees: list[MedFeeLine] = field(default_factory=list)  # the visit's fee lines as read for this split
+    balances: dict[str, int] = field(default_factory=dict)  # available balances read for this split, by payer
 
     @property
     def self_pay_fen(self) -> int:
@@ -139,11 +141,14 @@ def compute(session: Session, v: MedVisit, ins: MedInsured, *, family_payers: li
             for_update: bool, payer_citizen_id: str | None = None) -> Computation:
     """The split and the payers of the visit's bill now; the rest is paid by `payer_citizen_id`'s wallet (or
     advanced on their pay-later credit), by default the citizen who showed the code. With `for_update` the
-    insured's and the commercial policies' accumulator rows are locked until the transaction ends."""
+    insured's and the commercial policies' accumulator rows are locked until the transaction ends, and
+    the ledger accounts of the fund and of the last payer are resolved (`accounts`; opened on first
+    use) — a pre-settlement or a quote needs only the split, not where the money will move."""
     payer_citizen = payer_citizen_id or v.confirmer_id
     day = today()
     policy = policy_for(session, on=day)
-    lines = bill_lines(session, v)
+    fees = fee_lines(session, v)
+    lines = as_bill_lines(fees)
     if not lines:
         raise VisitStateInvalid(detail="the visit has no fee lines")
     acc_row = lock_accumulators(session, ins, policy.year) if for_update else None
@@ -159,8 +164,9 @@ def compute(session: Session, v: MedVisit, ins: MedInsured, *, family_payers: li
         covers.append((c, cover))
 
     scheme_rules = policy.scheme(ins.scheme)
-    accounts: dict[str, str] = {rules.FUND: fund_account_id(session)}
+    accounts: dict[str, str] = {rules.FUND: fund_account_id(session)} if for_update else {}
     own = personal_balance(session, ins.personal_account_id) if scheme_rules.personal_account else None
+    balances = {rules.PERSONAL_ACCOUNT: own} if own is not None else {}
     accounts[rules.PERSONAL_ACCOUNT] = ins.personal_account_id
     relatives, rel_accounts = _relatives(session, ins, family_payers, scheme_rules)
     accounts.update(rel_accounts)
@@ -172,14 +178,17 @@ def compute(session: Session, v: MedVisit, ins: MedInsured, *, family_payers: li
         if not paylater.eligible(session, citizen_id=payer_citizen):
             raise PayLaterNotAllowed()
         last = rules.CREDIT_LINE
-        accounts[last] = paylater.credit_line_account_id(session)
+        if for_update:
+            accounts[last] = paylater.credit_line_account_id(session)
     else:
         last = rules.WALLET
-        accounts[last] = wallet.wallet_account_id(session, payer_citizen)
+        if for_update:
+            accounts[last] = wallet.wallet_account_id(session, payer_citizen)
     allocation = rules.allocate_payers(split, covers=[(c.payer, cover) for c, cover in covers], accounts=sources,
                                        last=last)
     return Computation(policy=policy, day=day, split=split, covers=covers, allocation=allocation, accounts=accounts,
-                       family_payers=list(family_payers), pay_later=pay_later, acc_row=acc_row)
+                       family_payers=list(family_payers), pay_later=pay_later, acc_row=acc_row, fees=fees,
+                       balances=balances)
 
 
 def line_outs(split_lines: list[dict[str, Any]] | tuple[rules.LineSplit, ...],

@@ -23,7 +23,7 @@ from onecity.medinsure.service.visits import fee_lines
 def build_receipt(session: Session, settlement_id: str, v: MedVisit, ins: MedInsured, comp: Computation,
                   settled_at: datetime) -> dict[str, Any]:
     names = orgs.org_names(session, [v.institution_org_id])
-    fees = {f.line_no: f for f in fee_lines(session, v)}
+    fees = {f.line_no: f for f in (comp.fees or fee_lines(session, v))}
     return {
         "receipt_id": "rcp_" + settlement_id.split("_", 1)[1],
         "settlement_id": settlement_id,

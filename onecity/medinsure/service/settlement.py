@@ -151,7 +151,10 @@ def _check_available(session: Session, comp: Computation) -> None:
     for payer, fen in comp.allocation.totals.items():
         if payer in (rules.FUND, rules.CREDIT_LINE) or payer.startswith("commercial:"):
             continue
-        if ledger.balance(session, comp.accounts[payer]).available_balance < fen:
+        available = comp.balances.get(payer)  # read moments ago in this transaction by `compute`
+        if available is None:
+            available = ledger.balance(session, comp.accounts[payer]).available_balance
+        if available < fen:
             raise BalanceInsufficient(detail=f"{payer} cannot pay {fen} fen", payer=payer)
 
 
@@ -211,15 +214,17 @@ def _settle(session: Session, v: MedVisit, *, channel: str, confirmed_by: str, f
         v, settlement_id=settlement_id, policy_key=s.policy_key, channel=channel, confirmed_by=confirmed_by,
         payers=totals, fund_fen=s.fund_fen, personal_fen=s.personal_fen, commercial_fen=s.commercial_fen,
         self_fen=s.self_fen, day=s.day.isoformat()))
+    target = institution_account_id(session, v.institution_org_id)
+    specs = [TransferSpec(transfer_id=f"{settlement_id}:{i}", debit=comp.accounts[p], credit=target, amount=fen,
+                          code=SETTLE_CODE, ref=settlement_id)
+             for i, (p, fen) in enumerate(sorted(totals.items())) if fen > 0]
+    # The audit chain's head and the HOT accounts are shared by every settlement: take them last (the
+    # chain, then the ledger group, as refunds do), so they are held only until the commit.
     audit.record(session, actor=actor or confirmed_by, action=f"medinsure.settle.{channel}",
                  subject_citizen_id=v.citizen_id, resource=f"medinsure/settlement/{settlement_id}",
                  reason="确认医保结算 (confirmed the medical-insurance settlement)" if channel == "app"
                  else "窗口医保结算（已获授权） (settled at the counter with the citizen's consent)",
                  on_behalf_of=v.citizen_id if confirmed_by != v.citizen_id else None)
-    target = institution_account_id(session, v.institution_org_id)
-    specs = [TransferSpec(transfer_id=f"{settlement_id}:{i}", debit=comp.accounts[p], credit=target, amount=fen,
-                          code=SETTLE_CODE, ref=settlement_id)
-             for i, (p, fen) in enumerate(sorted(totals.items())) if fen > 0]
     try:
         ledger.transfer_group(session, specs)
     except DomainError as exc:
@@ -233,7 +238,7 @@ def confirm(session: Session, *, citizen_id: str, visit_id: str, pay_later: bool
             family_payers: list[str] | None = None) -> SettlementOut:
     """The citizen (or a relative with pay_medical) confirms in the app: the bill is settled now."""
     v = _citizen_visit(session, citizen_id, visit_id, lock=True)
-    done = settlement_by_visit(session, v)
+    done = settlement_by_visit(session, v) if v.status != PRESETTLED else None  # settling sets the status
     if done is not None:
         return settlement_out(session, done, v)
     if v.status != PRESETTLED:
@@ -248,7 +253,7 @@ def settle(session: Session, *, institution_org_id: str, visit_id: str, counter:
     """The institution settles at the counter (the code carried consent, the self-pay is within the
     limit); settling a settled visit returns its settlement."""
     v = visit_row(session, visit_id, lock=True, institution_org_id=institution_org_id)
-    done = settlement_by_visit(session, v)
+    done = settlement_by_visit(session, v) if v.status != PRESETTLED else None  # settling sets the status
     if done is not None:
         return settlement_out(session, done, v)
     if v.status != PRESETTLED:

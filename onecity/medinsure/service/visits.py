@@ -67,9 +67,13 @@ def fee_lines(session: Session, v: MedVisit) -> list[MedFeeLine]:
                                 .order_by(MedFeeLine.line_no)))
 
 
-def bill_lines(session: Session, v: MedVisit) -> list[rules.BillLine]:
+def as_bill_lines(fees: Sequence[MedFeeLine]) -> list[rules.BillLine]:
     return [rules.BillLine(line_no=f.line_no, code=f.code, quantity=f.quantity, unit_price_fen=f.unit_price_fen)
-            for f in fee_lines(session, v)]
+            for f in fees]
+
+
+def bill_lines(session: Session, v: MedVisit) -> list[rules.BillLine]:
+    return as_bill_lines(fee_lines(session, v))
 
 
 def visit_event(v: MedVisit, **extra: Any) -> dict[str, Any]:

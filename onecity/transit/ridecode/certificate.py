@@ -111,16 +111,21 @@ def issue_certificate(
     return body + platform.sign(CERT_DOMAIN + body)
 
 
+def check_frame(raw: bytes, *, size: int, what: str, version_of: str) -> None:
+    """`raw` is one `what` of exactly `size` bytes whose first byte is VERSION: if not, MalformedRideCode
+    ("truncated" when it is empty or short, "malformed" otherwise)."""
+    if len(raw) < 1:
+        raise MalformedRideCode("truncated", f"empty {what}")
+    if raw[0] != VERSION:
+        raise MalformedRideCode("malformed", f"unknown {version_of} version {raw[0]}")
+    if len(raw) != size:
+        raise MalformedRideCode("truncated" if len(raw) < size else "malformed",
+                                f"{what} of {len(raw)} bytes, {size} expected")
+
+
 def parse_certificate(raw: bytes) -> DeviceCertificate:
     """Split a certificate into its fields (no signature check). Raises only MalformedRideCode."""
-    if len(raw) < 1:
-        raise MalformedRideCode("truncated", "empty certificate")
-    if raw[0] != VERSION:
-        raise MalformedRideCode("malformed", f"unknown certificate version {raw[0]}")
-    if len(raw) < CERT_BYTES:
-        raise MalformedRideCode("truncated", f"certificate of {len(raw)} bytes, {CERT_BYTES} expected")
-    if len(raw) > CERT_BYTES:
-        raise MalformedRideCode("malformed", f"certificate of {len(raw)} bytes, {CERT_BYTES} expected")
+    check_frame(raw, size=CERT_BYTES, what="certificate", version_of="certificate")
     _, kid, serial, rider, device, nb, na, max_fare, flags = _BODY.unpack_from(raw)
     if na <= nb or flags & ~FLAGS_ALL:
         raise MalformedRideCode("malformed", "certificate validity or flags out of range")

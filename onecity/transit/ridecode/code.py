@@ -34,6 +34,7 @@ from onecity.transit.ridecode.certificate import (
     VERSION,
     DeviceCertificate,
     MalformedRideCode,
+    check_frame,
     parse_certificate,
 )
 from onecity.transit.ridecode.keys import SigningKey
@@ -90,14 +91,7 @@ def parse_code(raw: bytes) -> RideCode:
     if not isinstance(raw, bytes | bytearray | memoryview):
         raise MalformedRideCode("malformed", "a ride code is bytes")
     raw = bytes(raw)
-    if len(raw) < 1:
-        raise MalformedRideCode("truncated", "empty ride code")
-    if raw[0] != VERSION:
-        raise MalformedRideCode("malformed", f"unknown ride-code version {raw[0]}")
-    if len(raw) < CODE_BYTES:
-        raise MalformedRideCode("truncated", f"ride code of {len(raw)} bytes, {CODE_BYTES} expected")
-    if len(raw) > CODE_BYTES:
-        raise MalformedRideCode("malformed", f"ride code of {len(raw)} bytes, {CODE_BYTES} expected")
+    check_frame(raw, size=CODE_BYTES, what="ride code", version_of="ride-code")
     cert = parse_certificate(raw[:CERT_BYTES])
     ts, counter = _TAIL.unpack_from(raw, CERT_BYTES)
     return RideCode(cert, ts, counter, raw[CERT_BYTES + _TAIL.size :])

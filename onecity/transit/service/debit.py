@@ -5,7 +5,9 @@ and moves them through the ledger in one atomic group per rider: wallet (or e-bu
 for a charge, operator → wallet (or card) for a negative one (a refund). Transfer ids are
 `transit:<charge id>`, so a rerun after a crash is recognised by the ledger, never applied twice.
 When the payer cannot cover the group (insufficient funds) nothing moves, the charges turn `failed`,
-the rider is in arrears (欠费) and on the deny-list; paying the arrears in the app (`pay_arrears`,
+the rider is in arrears (欠费) and on the deny-list — unless, for the job, a top-up still in flight
+(pending credits on the wallet, e.g. a bank card top-up the bank has not confirmed yet) would cover
+it: then the charges stay due and the next run tries again; paying the arrears in the app (`pay_arrears`,
 or a later run finding the money there) pays them and lifts the deny entry.
 
 The e-bus card is a ledger account of the citizen's with no overdraft, topped up from the wallet;
@@ -77,9 +79,11 @@ def _outstanding(session: Session, rider_ref: str, through: date | None) -> list
     return list(session.scalars(q.order_by(TransitCharge.id)))
 
 
-def settle_rider(session: Session, *, rider_ref: str, through: date | None) -> bool | None:
+def settle_rider(session: Session, *, rider_ref: str, through: date | None,
+                 wait_for_top_ups: bool = False) -> bool | None:
     """Debit the rider's outstanding charges (up to service day `through`) in one ledger group.
-    True: paid (arrears lifted); False: refused (rider in arrears); None: nothing to pay."""
+    True: paid (arrears lifted); False: refused (rider in arrears); None: nothing to pay (or, with
+    `wait_for_top_ups`, not yet: the payer's pending credits would cover it)."""
     r = fares.lock_rider(session, rider_ref)
     charges = _outstanding(session, rider_ref, through)
     if not charges:
@@ -101,6 +105,10 @@ def settle_rider(session: Session, *, rider_ref: str, through: date | None) -> b
     except (ledger.InsufficientFunds, ledger.CreditLimitExceeded):
         if net <= 0:
             return None  # a refund the operator's account cannot cover yet: not the rider's arrears
+        if wait_for_top_ups and not r.in_arrears:
+            bal = ledger.balance(session, payer)
+            if bal.available_balance + bal.credits_pending >= net:
+                return None  # the money is on its way: the charges stay due for the next run
         for c in charges:
             c.status = "failed"
         if not r.in_arrears:
@@ -143,7 +151,7 @@ def debit_due(session: Session, *, through: date | None = None, limit: int = 500
     out = DebitRunOut(riders=0, paid=0, failed=0, amount=0)
     for ref in sorted(due)[:limit]:
         amount = sum(c.amount for c in _outstanding(session, ref, due[ref]))
-        ok = settle_rider(session, rider_ref=ref, through=due[ref])
+        ok = settle_rider(session, rider_ref=ref, through=due[ref], wait_for_top_ups=True)
         if ok is None:
             continue
         out.riders += 1

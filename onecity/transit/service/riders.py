@@ -92,9 +92,11 @@ def decode_device_key(text: str) -> bytes:
     return raw
 
 
-def issue_certificate(session: Session, *, citizen_id: str, device_public: bytes) -> CertificateOut:
-    """Sign a device certificate valid 24 h from now. Refused (RiderInArrears, RiderDenied) for a
-    rider who owes fares or is on the deny-list, and for a device key reported lost."""
+def issue_certificate(session: Session, *, citizen_id: str, device_public: bytes,
+                      not_before: int | None = None) -> CertificateOut:
+    """Sign a device certificate valid 24 h from now (or from `not_before`, epoch seconds: the demo
+    seed's phone, certified on the days it rode). Refused (RiderInArrears, RiderDenied) for a rider who
+    owes fares or is on the deny-list, and for a device key reported lost."""
     r = rider(session, citizen_id)
     if r.in_arrears:
         raise RiderInArrears()
@@ -106,7 +108,7 @@ def issue_certificate(session: Session, *, citizen_id: str, device_public: bytes
     if lost is not None:
         raise RiderDenied("this device key was reported lost")
     signer = keys.signing_key(session)
-    now = int(clock.now().timestamp())
+    now = int(clock.now().timestamp()) if not_before is None else not_before
     for _ in range(5):
         serial = int.from_bytes(os.urandom(6), "big")
         if session.scalars(select(TransitDeviceCertificate.id).where(

@@ -5,45 +5,25 @@ retried 50 times at once is applied once; 200 payments at once from a wallet tha
 from __future__ import annotations
 
 import os
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from onecity.db import transaction
-from onecity.errors import DomainError
 from onecity.ledger import service as ledger
 from onecity.payments.codes import service as codes
 from onecity.payments.trade import service as trade
 from onecity.payments.trade.models import TradeOrder
 from onecity.payments.wallet import service as wallet
+from tests.concurrency_helpers import run_all
 from tests.payments.trade.factories import balance, make_buyer, make_merchant, payment_code
 
 pytestmark = pytest.mark.skipif(os.environ.get("ONECITY_TEST_DB") != "postgres",
                                 reason="row locks and concurrent transactions are tested on PostgreSQL")
 
 WORKERS = 16  # below the engine's pool (10 + 20 overflow), and polite to a shared server
-
-
-def run_all(calls: list[Any]) -> list[Any]:
-    """Start every call at once (as far as the pool allows); each returns its result or its exception."""
-    barrier = threading.Barrier(min(len(calls), WORKERS))
-
-    def one(fn: Any) -> Any:
-        try:
-            barrier.wait(timeout=10)
-        except threading.BrokenBarrierError:
-            pass
-        try:
-            return fn()
-        except DomainError as exc:
-            return exc
-
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return list(pool.map(one, calls))
 
 
 def test_the_same_payment_by_code_50_times_at_once_is_applied_once(session):
@@ -57,7 +37,7 @@ def test_the_same_payment_by_code_50_times_at_once_is_applied_once(session):
             return trade.pay_by_code(s, merchant_id=m.public_id, out_trade_no="SAME-1", amount=1_888,
                                      subject="并发", auth_code=code)
 
-    results = run_all([pay] * 50)
+    results = run_all([pay] * 50, workers=WORKERS)
     assert all(not isinstance(r, Exception) for r in results), Counter(type(r).__name__ for r in results)
     assert {r.trade_no for r in results} == {results[0].trade_no}
     assert {r.status for r in results} == {"TRADE_SUCCESS"}
@@ -77,7 +57,7 @@ def test_the_same_confirmation_50_times_at_once_pays_once(session):
         with transaction() as s:
             return trade.pay_as_citizen(s, citizen_id=buyer.public_id, trade_no=o.trade_no)
 
-    results = run_all([pay] * 50)
+    results = run_all([pay] * 50, workers=WORKERS)
     assert all(not isinstance(r, Exception) and r.status == "TRADE_SUCCESS" for r in results)
     assert len(ledger.transfers_by_ref(session, o.trade_no)) == 1
     assert wallet.wallet_balance(session, buyer.public_id) == 100_000 - 2_500
@@ -99,7 +79,7 @@ def test_200_payments_against_a_wallet_affording_10(session):
                                          amount=price, subject="并发", auth_code=codes_[i])
         return call
 
-    results = run_all([pay(i) for i in range(200)])
+    results = run_all([pay(i) for i in range(200)], workers=WORKERS)
     outcome = Counter(r.status if not isinstance(r, Exception) else r.code for r in results)
     assert outcome == {"TRADE_SUCCESS": 10, "buyer_balance_insufficient": 190}, outcome
     assert wallet.wallet_balance(session, buyer.public_id) == 0

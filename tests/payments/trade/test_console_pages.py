@@ -5,20 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from fastapi.testclient import TestClient
-
 from onecity import clock
 from onecity.clock import CITY_TZ
 from onecity.payments.trade import service as trade
 from onecity.payments.wallet import service as wallet
-from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_org, make_staff
+from tests.console_steps import console_login
+from tests.identity.orgs.factories import make_org, make_staff
 from tests.payments.trade.factories import make_buyer, make_merchant
-
-
-def _login(client: TestClient, username: str) -> None:
-    r = client.post("/console/login", data={"username": username, "password": DEFAULT_PASSWORD,
-                                            "next": "/console/trade/orders"}, follow_redirects=False)
-    assert r.status_code == 303, r.text
 
 
 def _field(html: str, name: str) -> str:
@@ -40,7 +33,7 @@ def test_orders_filter_detail_and_refund_form(client, session):
     buyer, o = _paid(session, m)
     trade.create_order(session, merchant_id=m.public_id, out_trade_no="SHOP-2", amount=100, subject="纸巾")
     session.commit()
-    _login(client, "shop.finance")
+    console_login(client, "shop.finance", next="/console/trade/orders")
     page = client.get("/console/trade/orders")
     assert page.status_code == 200 and "SHOP-1" in page.text and "SHOP-2" in page.text and "¥50.00" in page.text
     paid_only = client.get("/console/trade/orders?status=TRADE_SUCCESS")
@@ -75,7 +68,7 @@ def test_cashier_cannot_refund_or_see_settlements(client, session):
     make_staff(session, m, roles=["cashier"], username="shop.cashier")
     _, o = _paid(session, m)
     session.commit()
-    _login(client, "shop.cashier")
+    console_login(client, "shop.cashier", next="/console/trade/orders")
     detail = client.get(f"/console/trade/orders/{o.trade_no}")
     assert detail.status_code == 200 and 'data-testid="refund-form"' not in detail.text
     assert client.get("/console/trade/settlements", follow_redirects=False).status_code == 403
@@ -92,7 +85,7 @@ def test_settlements_page_and_csv_download(client, session):
     clock.freeze(clock.now() + timedelta(days=1))
     trade.settle_day(session, merchant_id=m.public_id, day=d)
     session.commit()
-    _login(client, "shop.fin2")
+    console_login(client, "shop.fin2", next="/console/trade/orders")
     page = client.get("/console/trade/settlements")
     assert page.status_code == 200 and "2026-11-25" in page.text and "**** **** **** 3445" in page.text
     assert "6222020200112233445" not in page.text  # the account number is never shown whole
@@ -105,7 +98,7 @@ def test_settings_qr_and_notifications_pages(client, session):
     m = make_merchant(session)
     make_staff(session, m, roles=["owner"], username="shop.owner")
     session.commit()
-    _login(client, "shop.owner")
+    console_login(client, "shop.owner", next="/console/trade/orders")
     page = client.get("/console/trade/settings")
     r = client.post("/console/trade/settings", data={"csrf": _field(page.text, "csrf"), "bank_account": "6222 0202 0011 2233 445",
                                                       "holder_name": "福田便利店", "notify_url": "https://shop.example/notify"},
@@ -128,7 +121,7 @@ def test_other_organisations_staff_are_refused(client, session):
     hospital = make_org(session, kind="hospital")
     make_staff(session, hospital, roles=["reviewer"], username="hosp.reviewer")
     session.commit()
-    _login(client, "hosp.reviewer")
+    console_login(client, "hosp.reviewer", next="/console/trade/orders")
     assert client.get("/console/trade/orders", follow_redirects=False).status_code == 403
 
 
@@ -136,6 +129,6 @@ def test_the_console_home_of_a_merchant_links_to_its_orders(client, session):
     m = make_merchant(session)
     make_staff(session, m, roles=["cashier"], username="shop.cashier2")
     session.commit()
-    _login(client, "shop.cashier2")
+    console_login(client, "shop.cashier2", next="/console/trade/orders")
     home = client.get("/console")
     assert 'href="/console/trade/orders"' in home.text

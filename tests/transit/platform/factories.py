@@ -3,6 +3,8 @@
     net = make_network(session)                 # the demo fare system, a metro and a bus operator
     rider = make_rider(session, balance=5_000)  # a verified citizen with a wallet and a phone
     rec = rider.tap(at(0, "08:00"), "S01")      # one gate's upload record of a tap at S01 (metro in)
+    set_clock(at(0, "09:00"))                   # upload after the taps: the platform refuses a tap dated
+    upload(session, net.metro, [rec])           # more than gate.CLOCK_SKEW_S ahead of its clock (future_tap)
     session.commit()
 """
 

@@ -21,7 +21,9 @@ from tests.transit.platform.factories import at, make_network, make_rider, rider
 
 def _taps(session):
     session.rollback()
-    return session.scalar(select(func.count()).select_from(TransitTap))
+    n = session.scalar(select(func.count()).select_from(TransitTap))
+    session.rollback()  # SQLite: a transaction open here would lock out the app's next write
+    return n
 
 
 def _gate(client, tmp_path, name, stop, direction):

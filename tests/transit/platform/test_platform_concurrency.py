@@ -47,6 +47,7 @@ def test_concurrent_uploads_of_the_same_taps(live_server, session):
     refs = [rider_ref(session, r) for r in riders]
     session.commit()
     records = [rec for r in riders for rec in r.ride(at(0, "08:00"), "S01", at(0, "08:20"), "S06")]
+    set_clock(at(0, "09:00"))  # the gates upload after their taps
 
     def upload(k: int) -> Any:
         # every worker sends all the taps, each in its own order (as overlapping gate batches would)

@@ -32,8 +32,8 @@ def test_arrears_deny_list_pay_lifted(session):
     r = make_rider(session, balance=300)
     ref = rider_ref(session, r)
     # Monday: S01 → S08 (24,000 m: ¥5.00) — more than the ¥3.00 in the wallet
+    set_clock(at(0, "12:00"))  # the gate uploads after its taps (the platform refuses taps from its future)
     upload(session, net.metro, r.ride(at(0, "08:00"), "S01", at(0, "08:50"), "S08"))
-    set_clock(at(0, "12:00"))
     service.price_due(session)
     assert service.debit_due(session).riders == 0  # the service day is not over: nothing debited yet
     set_clock(at(1, "04:30"))
@@ -94,6 +94,7 @@ def test_e_bus_card_pays_instead_of_the_wallet(session):
         service.top_up_card(session, citizen_id=r.citizen_id, amount=100_000, request_id="t2")
     service.set_payment_mode(session, citizen_id=r.citizen_id, mode="card")
     # two bus rides ¥2.00 + ¥2.00 within an hour: the second is a free bus→bus transfer (type 0, ¥0)
+    set_clock(at(0, "09:00"))
     upload(session, net.bus, [r.tap(at(0, "08:00"), "B600-01", network="bus"),
                               r.tap(at(0, "08:30"), "B600-03", network="bus")])
     set_clock(at(1, "05:00"))
@@ -104,10 +105,13 @@ def test_e_bus_card_pays_instead_of_the_wallet(session):
     assert wallet.wallet_balance(session, r.citizen_id) == 4000
     # the card cannot go below zero: a ride it cannot cover puts the rider in arrears
     set_clock(at(1, "07:30"))
-    late = upload(session, net.metro, r.ride(at(1, "08:00"), "S01", at(1, "08:30"), "S13"))
-    assert [x.reason for x in late.results] == ["certificate_expired"] * 2  # Monday's certificate ended 07:00
+    stale = r.ride(at(1, "08:00"), "S01", at(1, "08:30"), "S13")  # codes under Monday's certificate
     r.certify(session)
-    assert upload(session, net.metro, r.ride(at(1, "08:00"), "S01", at(1, "08:30"), "S13")).accepted == 2  # ¥25
+    fresh = r.ride(at(1, "08:00"), "S01", at(1, "08:30"), "S13")
+    set_clock(at(1, "09:00"))
+    late = upload(session, net.metro, stale)
+    assert [x.reason for x in late.results] == ["certificate_expired"] * 2  # Monday's certificate ended 07:00
+    assert upload(session, net.metro, fresh).accepted == 2  # ¥25
     set_clock(at(2, "05:00"))
     service.price_due(session)
     assert service.debit_due(session).failed == 1
@@ -131,6 +135,7 @@ def test_weekly_cap_lowers_later_days(session):
         records = []
         for k in range(6):
             records += r.ride(at(day, f"{6 + 2 * k:02d}:00"), "S04", at(day, f"{6 + 2 * k:02d}:50"), "S13")
+        set_clock(at(day, "17:00"))
         assert upload(session, net.metro, records).accepted == 12
     set_clock(at(5, "05:00"))
     service.price_due(session)
@@ -156,6 +161,7 @@ def test_lost_phone_denied_by_serial(session):
     before = r.tap(at(0, "07:30"), "S01")
     set_clock(at(0, "08:00"))
     assert service.report_device_lost(session, citizen_id=r.citizen_id, serial=cert.serial)
+    set_clock(at(0, "08:15"))
     # a gate that had not heard yet let the thief in at 08:10: that tap is not the owner's to pay
     res = upload(session, net.metro, [before, r.tap(at(0, "08:10"), "S04", "out")])
     assert [(x.result, x.reason) for x in res.results] == [("accepted", None), ("rejected", "denied")]
@@ -168,3 +174,36 @@ def test_lost_phone_denied_by_serial(session):
     clock.advance(timedelta(hours=25))
     assert service.riders.prune_expired_devices(session) == 2  # both certificates that phone held
     assert service.deny.whole(session)["serials"] == []
+
+
+def test_a_top_up_in_flight_defers_the_debit_instead_of_arrears(session):
+    from tests.payments.trade.factories import funding_account
+
+    set_clock(at(0, "07:00"))
+    net = make_network(session)
+    r, s = make_rider(session, balance=0), make_rider(session, balance=0)
+    ref, sref = rider_ref(session, r), rider_ref(session, s)
+    set_clock(at(0, "09:00"))
+    # both ride S01 → S04 (5,200 m, ¥2.00) with empty wallets; each has a bank top-up not yet confirmed:
+    # r's ¥10.00 would cover the fare, s's ¥1.00 would not
+    upload(session, net.metro, r.ride(at(0, "08:00"), "S01", at(0, "08:20"), "S04")
+           + s.ride(at(0, "08:01"), "S01", at(0, "08:21"), "S04"))
+    holds = {}
+    for who, amount in ((r, 1000), (s, 100)):
+        holds[who.citizen_id] = ledger.transfer(
+            session, transfer_id=f"tst-hold-{who.citizen_id}", debit=funding_account(session),
+            credit=wallet.wallet_account_id(session, who.citizen_id), amount=amount, code="test.topup", pending=True)
+    set_clock(at(1, "05:00"))
+    service.price_due(session)
+    run = service.debit_due(session)
+    assert (run.riders, run.paid, run.failed) == (1, 0, 1)  # r waits for the money, s is in arrears
+    assert _statuses(session, ref) == [(200, "due", None)] and _statuses(session, sref) == [(200, "failed", None)]
+    assert not service.rider_summary(session, r.citizen_id).in_arrears
+    assert service.deny.whole(session)["riders"] == [sref]
+    # the bank confirms r's top-up: the next run debits the fare
+    ledger.post_pending(session, transfer_id="tst-post-r", pending_id=holds[r.citizen_id].transfer_id)
+    set_clock(at(1, "05:30"))
+    run = service.debit_due(session)
+    assert (run.paid, run.amount) == (1, 200) and _statuses(session, ref) == [(200, "paid", "wallet")]
+    assert wallet.wallet_balance(session, r.citizen_id) == 800
+    assert ledger.check(session) == []

@@ -31,11 +31,11 @@ def test_a_day_of_rides_priced_and_charged_once(session):
     # 08:00 S01 → 08:20 S04: 5,200 m, ¥2.00 · 18:00 S04 → 18:30 S06: 4,300 m, ¥2.00
     # 18:40 bus 600 from B600-01: ¥2.00 − ¥1.00 transfer (within 90 min of the metro exit) = ¥1.00
     metro = r.ride(at(0, "08:00"), "S01", at(0, "08:20"), "S04") + r.ride(at(0, "18:00"), "S04", at(0, "18:30"), "S06")
+    set_clock(at(0, "23:00"))  # uploaded after the taps (the platform refuses taps from its future)
     res = upload(session, net.metro, metro)
     assert (res.accepted, res.duplicates, res.rejected) == (4, 0, 0)
     bus = upload(session, net.bus, [r.tap(at(0, "18:40"), "B600-01", network="bus")])
     assert bus.accepted == 1
-    set_clock(at(0, "23:00"))
     run = service.price_due(session)
     assert run.riders_priced == 1 and run.charges == 2  # one charge per operator for the day
     assert sorted(_charges(session, ref)) == [100, 400]  # bus ¥1.00, metro ¥2.00 + ¥2.00
@@ -51,6 +51,7 @@ def test_late_tap_out_reprices_without_double_charge(session):
     r = make_rider(session, balance=10_000)
     ref = rider_ref(session, r)
     tap_in, tap_out = r.ride(at(0, "08:00"), "S01", at(0, "08:20"), "S04")
+    set_clock(at(0, "08:05"))
     upload(session, net.metro, [tap_in])
     set_clock(at(0, "10:00"))  # within 240 min: the rider may still be inside, not priced yet
     assert service.price_due(session).charges == 0 and _charges(session, ref) == []
@@ -85,8 +86,8 @@ def test_daily_cap_across_the_day_and_out_of_order_upload(session):
         h = 6 + k
         records += r.ride(at(2, f"{h:02d}:00"), "S01", at(2, f"{h:02d}:30"), "S06")
     records.reverse()  # the gate uploads newest first: order does not matter
-    assert upload(session, net.metro, records).accepted == 22
     set_clock(at(2, "23:30"))
+    assert upload(session, net.metro, records).accepted == 22
     service.price_due(session)
     # 11 × ¥3.00 = ¥33.00, capped at ¥30.00 a day: the 11th ride is free
     assert _charges(session, ref) == [3000]
@@ -104,6 +105,7 @@ def test_missing_tap_out_corrected_by_operator_then_rider_claim_refused(session)
     r = make_rider(session, balance=10_000)
     ref = rider_ref(session, r)
     tap_in = r.tap(at(0, "08:00"), "S01")
+    set_clock(at(0, "08:05"))
     res = upload(session, net.metro, [tap_in])
     tap_id = res.results[0].tap_id
     set_clock(at(0, "20:00"))

@@ -11,32 +11,16 @@
  *   cannot use) + a CompressionStream("deflate-raw") final block of the rest + Adler-32; Base45; "OC1:".
  * - The certificates, views and prefixes are cached in IndexedDB, so showing works offline after load.
  *   Timestamps come from the server's clock as last seen (offset kept in localStorage).
+ * The bytes, Base45, compression, IndexedDB, key and QR helpers are ../device.js (loaded first).
  */
 (function () {
   "use strict";
 
-  const DB_NAME = "onecity-wallet";
+  const D = window.OneCityDevice;
   const enc = new TextEncoder();
-
-  // ------------------------------------------------------------------ bytes
-  function b64urlEncode(bytes) {
-    let s = "";
-    for (const b of bytes) s += String.fromCharCode(b);
-    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-  function b64urlDecode(text) {
-    const s = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
-    const out = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-    return out;
-  }
-  function concat(parts) {
-    const n = parts.reduce((a, p) => a + p.length, 0);
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const p of parts) { out.set(p, o); o += p.length; }
-    return out;
-  }
+  const db = D.database("onecity-wallet", ["keys", "certs"]);
+  const clock = D.serverClock("oc");
+  const concat = D.concat, b64urlEncode = D.b64urlEncode, b64urlDecode = D.b64decode, b45encode = D.b45encode;
 
   // ------------------------------------------------------------------ CBOR (the subset presentations use)
   function cborHead(major, n) {
@@ -58,72 +42,17 @@
     throw new Error("cbor: unsupported value");
   }
 
-  // ------------------------------------------------------------------ Base45 (RFC 9285), Adler-32
-  const B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-  function b45encode(bytes) {
-    let out = "";
-    for (let i = 0; i + 1 < bytes.length; i += 2) {
-      let n = bytes[i] * 256 + bytes[i + 1];
-      const c = n % 45; n = (n - c) / 45;
-      const d = n % 45; const e = (n - d) / 45;
-      out += B45[c] + B45[d] + B45[e];
-    }
-    if (bytes.length % 2) { const n = bytes[bytes.length - 1]; out += B45[n % 45] + B45[Math.floor(n / 45)]; }
-    return out;
-  }
+  // ------------------------------------------------------------------ Adler-32
   function adler32(bytes) {
     let a = 1, b = 0;
     for (let i = 0; i < bytes.length; i++) { a = (a + bytes[i]) % 65521; b = (b + a) % 65521; }
     return u32(((b << 16) | a) >>> 0);
   }
-  async function streamBytes(format, bytes) {
-    const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream(format));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  }
-
-  // ------------------------------------------------------------------ IndexedDB
-  function openDb() {
-    return new Promise((resolve, reject) => {
-      const req = indexedDB.open(DB_NAME, 1);
-      req.onupgradeneeded = () => {
-        req.result.createObjectStore("keys");
-        req.result.createObjectStore("certs");
-      };
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-  }
-  async function idb(store, mode, fn) {
-    const db = await openDb();
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction(store, mode);
-      const req = fn(tx.objectStore(store));
-      tx.oncomplete = () => { db.close(); resolve(req && req.result); };
-      tx.onerror = () => { db.close(); reject(tx.error); };
-    });
-  }
-  const idbGet = (store, key) => idb(store, "readonly", (s) => s.get(key));
-  const idbPut = (store, key, value) => idb(store, "readwrite", (s) => s.put(value, key));
 
   // ------------------------------------------------------------------ the holder key
-  async function holderKey(citizenId) {
-    const name = "holder:" + citizenId;
-    let entry = await idbGet("keys", name);
-    if (!entry) {
-      const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
-      const publicRaw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
-      entry = { privateKey: pair.privateKey, publicRaw: publicRaw, created: Date.now() };
-      await idbPut("keys", name, entry);
-    }
-    return entry;
-  }
+  const holderKey = (citizenId) => D.deviceKey(db, "holder:" + citizenId);
   /* Tests only: a known private key (PKCS#8), imported non-extractable like a generated one. */
-  async function importHolderKey(citizenId, pkcs8, publicRaw) {
-    const privateKey = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
-    const entry = { privateKey: privateKey, publicRaw: publicRaw, created: Date.now() };
-    await idbPut("keys", "holder:" + citizenId, entry);
-    return entry;
-  }
+  const importHolderKey = (citizenId, pkcs8, publicRaw) => D.importDeviceKey(db, "holder:" + citizenId, pkcs8, publicRaw);
   async function sign(key, bytes) {
     return new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, key.privateKey, bytes));
   }
@@ -132,11 +61,15 @@
   // ------------------------------------------------------------------ the server's clock
   function noteServerTime(iso) {
     const t = Date.parse(iso);
-    if (!isNaN(t)) localStorage.setItem("oc.clockOffsetMs", String(t - Date.now()));
+    if (!isNaN(t)) clock.note(t);
   }
-  function nowSeconds() {
-    const offset = Number(localStorage.getItem("oc.clockOffsetMs") || "0");
-    return Math.floor((Date.now() + offset) / 1000);
+  const nowSeconds = clock.nowSeconds;
+
+  /* The page's settings (the JSON in #holder-config); the server's time they carry is noted. */
+  function pageConfig() {
+    const cfg = JSON.parse(document.getElementById("holder-config").textContent);
+    noteServerTime(cfg.now);
+    return cfg;
   }
 
   // ------------------------------------------------------------------ claiming (OpenID4VCI-style)
@@ -188,7 +121,7 @@
     const qr = issued.onecity_qr_certificates;
     const entry = { credential_id: qr.credential_id, sd_jwt: (issued.credentials && issued.credentials.length) ? issued.credentials[0].credential : null, certificates: qr.certificates,
                     deflate_prefixes: qr.deflate_prefixes, stored_at: Date.now() };
-    await idbPut("certs", qr.credential_id, entry);
+    await db.put("certs", qr.credential_id, entry);
     step("done");
     return entry;
   }
@@ -197,13 +130,13 @@
   async function refresh(credentialId) {
     const data = await api("/v1/wallet/credentials/" + encodeURIComponent(credentialId) + "/certificates");
     noteServerTime(data.now);
-    const old = (await idbGet("certs", credentialId)) || {};
+    const old = (await db.get("certs", credentialId)) || {};
     const entry = Object.assign(old, { credential_id: credentialId, certificates: data.certificates,
                                        deflate_prefixes: data.deflate_prefixes, stored_at: Date.now() });
-    await idbPut("certs", credentialId, entry);
+    await db.put("certs", credentialId, entry);
     return entry;
   }
-  const cached = (credentialId) => idbGet("certs", credentialId);
+  const cached = (credentialId) => db.get("certs", credentialId);
 
   // ------------------------------------------------------------------ showing
   /* The "OC1:" text for `certificate` (bytes) now; `prefix` the server's deflate_prefix (optional). */
@@ -217,9 +150,9 @@
     const raw = concat([head, tail]);
     // Without the preset dictionary the stream is valid too; the dictionary pays for a full
     // certificate (~70 characters), less than its few bytes of overhead for a small purpose view.
-    let packed = await streamBytes("deflate", raw);
+    let packed = await D.compress("deflate", raw);
     if (prefix) {
-      const withDict = concat([prefix, await streamBytes("deflate-raw", tail), adler32(raw)]);
+      const withDict = concat([prefix, await D.compress("deflate-raw", tail), adler32(raw)]);
       if (withDict.length < packed.length) packed = withDict;
     }
     return { text: "OC1:" + b45encode(packed), cbor: raw, ts: ts };
@@ -235,20 +168,8 @@
 
   /* QR at error-correction level Q, alphanumeric mode (every "OC1:" character is in that set). */
   function drawQr(container, text) {
-    const qr = qrcode(0, "Q");
-    qr.addData(text, "Alphanumeric");
-    qr.make();
-    const n = qr.getModuleCount();
-    const margin = 4, cell = 4;
     const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = (n + 2 * margin) * cell;
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.fillStyle = "#000";
-    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
-      if (qr.isDark(r, c)) ctx.fillRect((c + margin) * cell, (r + margin) * cell, cell, cell);
-    }
+    const n = D.drawQr(canvas, text, "Q", "Alphanumeric", 4);
     canvas.setAttribute("data-testid", "show-qr-canvas");
     canvas.style.width = "100%";
     canvas.style.maxWidth = "340px";
@@ -258,7 +179,7 @@
   }
 
   window.OneCityHolder = {
-    holderKey, importHolderKey, claim, refresh, cached, present, presentCached, drawQr, noteServerTime, nowSeconds,
+    holderKey, importHolderKey, claim, refresh, cached, present, presentCached, drawQr, noteServerTime, nowSeconds, pageConfig,
     b64urlDecode, b64urlEncode, b45encode, cbor,
   };
 })();

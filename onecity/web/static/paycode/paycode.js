@@ -5,19 +5,12 @@
  * HOTP is RFC 4226 with HMAC-SHA-256 (RFC 6238 style TOTP, 60-second steps). HMAC runs in Web Crypto
  * (crypto.subtle); where the page is not a secure context (plain http on a LAN) a small SHA-256 in
  * JavaScript stands in. Nothing here talks to the server: once loaded, the code keeps refreshing
- * without a network.
+ * without a network. Base64 and QR drawing are ../device.js (loaded first).
  */
 (function () {
   "use strict";
 
-  function b64urlToBytes(text) {
-    var s = text.replace(/-/g, "+").replace(/_/g, "/");
-    while (s.length % 4) s += "=";
-    var bin = atob(s);
-    var out = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  }
+  var D = window.OneCityDevice;
 
   function counterBytes(counter) {
     var buf = new Uint8Array(8);
@@ -147,23 +140,6 @@
     mods.forEach(function (m, i) { if (m) ctx.fillRect((quiet + i) * scale, 0, scale, canvas.height); });
   }
 
-  function drawQr(canvas, text) {
-    var qr = qrcode(0, "M");
-    qr.addData(text, "Numeric");
-    qr.make();
-    var n = qr.getModuleCount(), cell = 8, margin = 4;
-    canvas.width = canvas.height = (n + 2 * margin) * cell;
-    var ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.fillStyle = "#000";
-    for (var r = 0; r < n; r++) {
-      for (var c = 0; c < n; c++) {
-        if (qr.isDark(r, c)) ctx.fillRect((c + margin) * cell, (r + margin) * cell, cell, cell);
-      }
-    }
-  }
-
   function grouped(code) {
     return code.replace(/(\d{4})(?=\d)/g, "$1 ");
   }
@@ -174,7 +150,7 @@
     hmacSha256Js: hmacSha256Js,
     code128Modules: code128Modules,
     start: function (cfg) {
-      var key = b64urlToBytes(cfg.secret);
+      var key = D.b64decode(cfg.secret);
       var qrCanvas = document.getElementById("paycode-qr");
       var barCanvas = document.getElementById("paycode-barcode");
       var digitsEl = document.getElementById("paycode-digits");
@@ -189,7 +165,7 @@
         return hotp(key, s, cfg.digits).then(function (otp) {
           var code = cfg.prefix + cfg.number + otp;
           shown = s;
-          drawQr(qrCanvas, code);
+          D.drawQr(qrCanvas, code, "M", "Numeric", 8);
           drawBarcode(barCanvas, code);
           digitsEl.textContent = cfg.revealDigits ? grouped(code) : grouped(code).slice(0, 9) + "·····";
           digitsEl.setAttribute("data-code", code);

@@ -11,33 +11,18 @@
  * - `ts` is the server's clock as last seen (offset kept in localStorage); `counter` goes up with
  *   every code (localStorage, wraps at 65536), so two codes made in the same second differ.
  * Nothing in the refresh loop talks to the server: once loaded, the code keeps refreshing offline.
+ * The bytes, Base45, IndexedDB, key, clock and QR helpers are ../device.js (loaded first).
  */
 (function () {
   "use strict";
 
-  const DB_NAME = "onecity-transit";
+  const D = window.OneCityDevice;
   const CERT_BYTES = 126;
   const DOMAIN = new TextEncoder().encode("OCT1-ride");
+  const db = D.database("onecity-transit", ["keys", "certs"]);
+  const concat = D.concat, b64encode = D.b64encode, b64decode = D.b64decode, b45encode = D.b45encode;
 
   // ------------------------------------------------------------------ bytes
-  function b64encode(bytes) {
-    let s = "";
-    for (const b of bytes) s += String.fromCharCode(b);
-    return btoa(s);
-  }
-  function b64decode(text) {
-    const s = atob(text);
-    const out = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-    return out;
-  }
-  function concat(parts) {
-    const n = parts.reduce((a, p) => a + p.length, 0);
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const p of parts) { out.set(p, o); o += p.length; }
-    return out;
-  }
   function tail(ts, counter) {
     return Uint8Array.of((ts >>> 24) & 255, (ts >>> 16) & 255, (ts >>> 8) & 255, ts & 255,
                          (counter >>> 8) & 255, counter & 255);
@@ -49,20 +34,6 @@
     if (a.length !== b.length) return false;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
     return true;
-  }
-
-  // ------------------------------------------------------------------ Base45 (RFC 9285)
-  const B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-  function b45encode(bytes) {
-    let out = "";
-    for (let i = 0; i + 1 < bytes.length; i += 2) {
-      let n = bytes[i] * 256 + bytes[i + 1];
-      const c = n % 45; n = (n - c) / 45;
-      const d = n % 45; const e = (n - d) / 45;
-      out += B45[c] + B45[d] + B45[e];
-    }
-    if (bytes.length % 2) { const n = bytes[bytes.length - 1]; out += B45[n % 45] + B45[Math.floor(n / 45)]; }
-    return out;
   }
 
   // ------------------------------------------------------------------ the certificate's fields
@@ -84,61 +55,16 @@
     return concat([cert, t, sig]);
   }
 
-  // ------------------------------------------------------------------ IndexedDB
-  function openDb() {
-    return new Promise((resolve, reject) => {
-      const req = indexedDB.open(DB_NAME, 1);
-      req.onupgradeneeded = () => {
-        req.result.createObjectStore("keys");
-        req.result.createObjectStore("certs");
-      };
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-  }
-  async function idb(store, mode, fn) {
-    const db = await openDb();
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction(store, mode);
-      const req = fn(tx.objectStore(store));
-      tx.oncomplete = () => { db.close(); resolve(req && req.result); };
-      tx.onerror = () => { db.close(); reject(tx.error); };
-    });
-  }
-  const idbGet = (store, key) => idb(store, "readonly", (s) => s.get(key));
-  const idbPut = (store, key, value) => idb(store, "readwrite", (s) => s.put(value, key));
-  const idbDelete = (store, key) => idb(store, "readwrite", (s) => s.delete(key));
-
-  async function deviceKey(citizenId) {
-    let entry = await idbGet("keys", citizenId);
-    if (!entry) {
-      const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
-      const publicRaw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
-      entry = { privateKey: pair.privateKey, publicRaw: publicRaw, created: Date.now() };
-      await idbPut("keys", citizenId, entry);
-    }
-    return entry;
-  }
+  // ------------------------------------------------------------------ the device key
+  const deviceKey = (citizenId) => D.deviceKey(db, citizenId);
   /* Tests only: a known private key (PKCS#8), imported non-extractable like a generated one. */
   async function importDeviceKey(citizenId, pkcs8, publicRaw) {
-    const privateKey = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "Ed25519" }, false, ["sign"]);
-    const entry = { privateKey: privateKey, publicRaw: publicRaw, created: Date.now() };
-    await idbPut("keys", citizenId, entry);
-    await idbDelete("certs", citizenId);
+    const entry = await D.importDeviceKey(db, citizenId, pkcs8, publicRaw);
+    await db.delete("certs", citizenId);
     return entry;
   }
 
-  // ------------------------------------------------------------------ clock and counter
-  function clockOffsetMs(cfg) {
-    // A page served again from the service worker's cache carries an old server time: keep the
-    // offset measured when that page was fresh.
-    const seen = Number(localStorage.getItem("oc.transit.renderedAt") || "0");
-    if (cfg.serverNow > seen) {
-      localStorage.setItem("oc.transit.renderedAt", String(cfg.serverNow));
-      localStorage.setItem("oc.transit.clockOffsetMs", String(cfg.serverNow * 1000 - Date.now()));
-    }
-    return Number(localStorage.getItem("oc.transit.clockOffsetMs") || "0");
-  }
+  // ------------------------------------------------------------------ the counter
   function nextCounter(citizenId) {
     const name = "oc.transit.counter:" + citizenId;
     const n = (Number(localStorage.getItem(name) || "0") + 1) & 0xffff;
@@ -148,21 +74,7 @@
 
   // ------------------------------------------------------------------ drawing
   function drawQr(canvas, text) {
-    const qr = qrcode(0, "M");
-    qr.addData(text, "Alphanumeric");
-    qr.make();
-    const n = qr.getModuleCount(), cell = 5, margin = 4;
-    canvas.width = canvas.height = (n + 2 * margin) * cell;
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.fillStyle = "#000";
-    for (let r = 0; r < n; r++) {
-      for (let c = 0; c < n; c++) {
-        if (qr.isDark(r, c)) ctx.fillRect((c + margin) * cell, (r + margin) * cell, cell, cell);
-      }
-    }
-    return (n - 17) / 4;
+    return (D.drawQr(canvas, text, "M", "Alphanumeric", 5) - 17) / 4;
   }
 
   // ------------------------------------------------------------------ the screen
@@ -171,7 +83,9 @@
     const root = el("ride");
     const canvas = el("ride-qr");
     const msg = (k) => cfg.messages[k] || k;
-    const offset = clockOffsetMs(cfg);
+    // A page served again from the service worker's cache carries an old server time: keep the
+    // offset measured when that page was fresh.
+    const offset = D.serverClock("oc.transit").noteRendered(cfg.serverNow);
     const now = () => Math.floor((Date.now() + offset) / 1000);
     let key = null, cert = null, certInfo = null, seq = 0, lastMade = 0, renewing = false, lastRenewTry = 0;
 
@@ -191,7 +105,7 @@
     }
 
     async function loadCert() {
-      const stored = await idbGet("certs", cfg.citizenId);
+      const stored = await db.get("certs", cfg.citizenId);
       if (!stored) return;
       const raw = b64decode(stored.certificate);
       const info = parseCertificate(raw);
@@ -217,7 +131,7 @@
           const code = data && data.code;
           if (code === "transit_rider_in_arrears" || code === "transit_rider_denied") {
             cert = null; certInfo = null;
-            await idbDelete("certs", cfg.citizenId);
+            await db.delete("certs", cfg.citizenId);
             const pay = el("ride-to-arrears");  // paying helps a rider in arrears, not a lost phone
             if (pay) pay.hidden = code !== "transit_rider_in_arrears";
             setState("blocked", (data && data.title) || msg("transit.ride.blocked"));
@@ -226,7 +140,7 @@
           throw new Error((data && data.title) || ("HTTP " + r.status));
         }
         const raw = b64decode(data.certificate);
-        await idbPut("certs", cfg.citizenId, { certificate: data.certificate, serial: data.serial,
+        await db.put("certs", cfg.citizenId, { certificate: data.certificate, serial: data.serial,
                                                 not_after: data.not_after, stored_at: Date.now() });
         cert = raw; certInfo = parseCertificate(raw);
         root.setAttribute("data-serial", String(data.serial));

@@ -6,9 +6,10 @@
  */
 "use strict";
 
-const CACHE = "onecity-transit-v1";
+const CACHE = "onecity-transit-v2";
 const PAGE = "/app/transit/ride";
-const ASSETS = ["/static/app.css", "/static/paycode/qrcode-generator.js", "/static/transit/ride.js"];
+const ASSETS = ["/static/app.css", "/static/paycode/qrcode-generator.js", "/static/device.js",
+                "/static/transit/ride.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
