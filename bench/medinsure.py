@@ -309,9 +309,9 @@ def main() -> None:
                     help="the paced phase offers this share of the closed-loop throughput")
     ap.add_argument("--hot-seconds", type=float, default=3.0, help="length of the hot-patient phase (0: skip)")
     ap.add_argument("--institutions", type=int, default=32, help="concurrent institutions (one client each)")
-    ap.add_argument("--patients", type=int, default=8, help="insured patients per institution")
-    ap.add_argument("--visits", type=int, default=30, help="prepared visits per institution (spread phase)")
-    ap.add_argument("--hot-visits", type=int, default=8, help="prepared visits of the hot patient per institution")
+    ap.add_argument("--patients", type=int, default=4, help="insured patients per institution")
+    ap.add_argument("--visits", type=int, default=20, help="prepared visits per institution (spread phase)")
+    ap.add_argument("--hot-visits", type=int, default=4, help="prepared visits of the hot patient per institution")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument("--pgbench-seconds", type=int, default=6)
     ap.add_argument("--scale", type=int, default=0, help="pgbench -i scale (default: one branch per client)")
@@ -323,7 +323,7 @@ def main() -> None:
     proc = None
     try:
         t0 = time.monotonic()
-        insts = seed(args.institutions, args.patients, args.visits + 2, args.hot_visits)
+        insts = seed(args.institutions, args.patients, args.visits + 1, args.hot_visits)
         print(f"seeded {len(insts)} institutions, {args.institutions * args.patients + 1} insured patients, "
               f"{sum(len(i.visits) + len(i.hot_visits) for i in insts)} visits of {LINES} lines "
               f"in {time.monotonic() - t0:.1f} s")
@@ -332,9 +332,8 @@ def main() -> None:
             port = int(sock.getsockname()[1])
         proc = start_server(port, args.workers)
         base = f"http://127.0.0.1:{port}"
-        queues = [(i, iter(i.visits)) for i in insts]
-        asyncio.run(drive(base, [(i, iter(i.visits[:2])) for i, _ in queues], seconds=30, label="warm-up"))
-        queues = [(i, iter(i.visits[2:])) for i in insts]
+        asyncio.run(drive(base, [(i, iter(i.visits[:1])) for i in insts], seconds=30, label="warm-up"))
+        queues = [(i, iter(i.visits[1:])) for i in insts]
         spread = asyncio.run(drive(base, queues, seconds=args.seconds, label="spread"))
         rate = round(spread["settlements_per_s"] * args.load, 1)
         paced = asyncio.run(drive(base, queues, seconds=args.paced_seconds, label=f"paced {rate}/s", rate=rate))
