@@ -87,8 +87,9 @@ def me(db: DbSession, p: Principal = Depends(CITIZEN)) -> RiderOut:
 
 @router.post("/v1/transit/certificates", status_code=201, response_model=CertificateOut)
 def get_certificate(body: CertificateRequest, db: DbSession, p: Principal = Depends(CITIZEN)) -> CertificateOut:
-    """Sign this phone's device key for 24 h: the phone then makes ride codes offline."""
-    return service.issue_certificate(db, citizen_id=_citizen(p),
+    """Sign this phone's device key for 24 h: the phone then makes ride codes offline. Signing out the
+    session that asked denies the certificate at the gates (transit.subscribers)."""
+    return service.issue_certificate(db, citizen_id=_citizen(p), session_id=p.session_id,
                                      device_public=service.decode_device_key(body.device_public_key))
 
 

@@ -84,7 +84,9 @@ class TransitRider(Base):
 
 
 class TransitDeviceCertificate(Base):
-    """One device certificate the platform signed (the certificate bytes are the phone's)."""
+    """One device certificate the platform signed (the certificate bytes are the phone's).
+    `session_id` is the sign-in session (identity's `ses_…`) that asked for it, when it came through
+    one: signing that session out puts the certificate's serial on the deny-list."""
 
     __tablename__ = "transit_device_certificate"
 
@@ -95,8 +97,9 @@ class TransitDeviceCertificate(Base):
     kid: Mapped[str] = mapped_column(String(4))
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     not_after: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(10))  # active | revoked (lost phone)
+    status: Mapped[str] = mapped_column(String(10))  # active | revoked (lost phone) | signed_out
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    session_id: Mapped[str | None] = mapped_column(String(40), index=True)
 
 
 class TransitTap(Base):

@@ -55,7 +55,14 @@ from onecity.medinsure.service.payers import (
     shares_of,
 )
 from onecity.medinsure.service.receipts import build_receipt, canonical
-from onecity.medinsure.service.visits import PRESETTLED, SETTLED, visit_event, visit_out, visit_row
+from onecity.medinsure.service.visits import (
+    PRESETTLED,
+    SETTLED,
+    locked_visit,
+    visit_event,
+    visit_out,
+    visit_row,
+)
 
 SETTLE_CODE = "medinsure.settle"
 REFUND_CODE = "medinsure.refund"
@@ -78,12 +85,13 @@ def _confirmation_event(v: MedVisit, pre: PresettlementOut) -> dict[str, Any]:
                        payers={p.payer: p.fen for p in pre.payers})
 
 
-def presettle_visit(session: Session, v: MedVisit, *, family_payers: list[str] | None, actor: Any) -> PresettlementOut:
+def presettle_visit(session: Session, v: MedVisit, *, family_payers: list[str] | None, actor: Any,
+                    insured: MedInsured | None = None) -> PresettlementOut:
     """Compute and store the visit's pre-settlement (the caller holds the visit's lock)."""
     if v.status not in ("billed", PRESETTLED):
         raise VisitStateInvalid(detail=f"the visit is {v.status}; upload the fees first" if v.status == "open"
                                 else f"the visit is {v.status}")
-    ins = insured_by_row_id(session, v.insured_row_id)
+    ins = insured or insured_by_row_id(session, v.insured_row_id)
     chosen = family_payers if family_payers is not None else list((v.presettlement or {}).get("family_payers", []))
     comp = compute(session, v, ins, family_payers=chosen, pay_later=False, for_update=False)
     pre = presettlement_out(v, ins, comp, counter_allowed=counter_allowed(session, v, comp))
@@ -103,8 +111,8 @@ def presettle_visit(session: Session, v: MedVisit, *, family_payers: list[str] |
 def presettle(session: Session, *, institution_org_id: str, visit_id: str, family_payers: list[str] | None = None,
               actor: Any = None) -> PresettlementOut:
     """The split per line and per payer; the citizen is asked to confirm unless the counter may settle."""
-    v = visit_row(session, visit_id, lock=True, institution_org_id=institution_org_id)
-    return presettle_visit(session, v, family_payers=family_payers, actor=actor)
+    v, ins = locked_visit(session, visit_id, institution_org_id=institution_org_id)
+    return presettle_visit(session, v, family_payers=family_payers, actor=actor, insured=ins)
 
 
 def quote(session: Session, *, citizen_id: str, visit_id: str, family_payers: list[str] | None = None,
@@ -163,8 +171,8 @@ def settlement_by_visit(session: Session, v: MedVisit) -> MedSettlement | None:
 
 
 def _settle(session: Session, v: MedVisit, *, channel: str, confirmed_by: str, family_payers: list[str],
-            pay_later: bool, actor: Any) -> SettlementOut:
-    ins = insured_by_row_id(session, v.insured_row_id)
+            pay_later: bool, actor: Any, insured: MedInsured | None = None) -> SettlementOut:
+    ins = insured or insured_by_row_id(session, v.insured_row_id)
     comp = compute(session, v, ins, family_payers=family_payers, pay_later=pay_later, for_update=True,
                    payer_citizen_id=confirmed_by)
     pre = v.presettlement or {}
@@ -252,7 +260,7 @@ def settle(session: Session, *, institution_org_id: str, visit_id: str, counter:
            actor: Any = None) -> SettlementOut:
     """The institution settles at the counter (the code carried consent, the self-pay is within the
     limit); settling a settled visit returns its settlement."""
-    v = visit_row(session, visit_id, lock=True, institution_org_id=institution_org_id)
+    v, ins = locked_visit(session, visit_id, institution_org_id=institution_org_id)
     done = settlement_by_visit(session, v) if v.status != PRESETTLED else None  # settling sets the status
     if done is not None:
         return settlement_out(session, done, v)
@@ -262,7 +270,7 @@ def settle(session: Session, *, institution_org_id: str, visit_id: str, counter:
         raise CounterNotAllowed()
     chosen = list((v.presettlement or {}).get("family_payers", []))
     return _settle(session, v, channel="counter", confirmed_by=v.confirmer_id, family_payers=chosen,
-                   pay_later=False, actor=actor or institution_org_id)
+                   pay_later=False, actor=actor or institution_org_id, insured=ins)
 
 
 # --- reading -------------------------------------------------------------------------------------

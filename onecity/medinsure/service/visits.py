@@ -53,13 +53,31 @@ def locked(session: Session, q: Select[Any]) -> Any:
 def visit_row(session: Session, visit_id: str, *, lock: bool = False, institution_org_id: str | None = None,
               citizen_id: str | None = None) -> MedVisit:
     """The visit, optionally locked; restricted to an institution's or a citizen's own (else absent)."""
+    if lock:
+        return locked_visit(session, visit_id, institution_org_id=institution_org_id, citizen_id=citizen_id)[0]
     q = select(MedVisit).where(MedVisit.visit_id == visit_id)
     if institution_org_id is not None:
         q = q.where(MedVisit.institution_org_id == institution_org_id)
-    v = locked(session, q) if lock else session.scalars(q).one_or_none()
+    v = session.scalars(q).one_or_none()
     if v is None or (citizen_id is not None and citizen_id not in (v.citizen_id, v.confirmer_id)):
         raise VisitNotFound()
     return v
+
+
+def locked_visit(session: Session, visit_id: str, *, institution_org_id: str | None = None,
+                 citizen_id: str | None = None) -> tuple[MedVisit, MedInsured]:
+    """The visit locked FOR UPDATE (the insured row is read, not locked) and its insured person, in one
+    statement; restricted like `visit_row`."""
+    q = (select(MedVisit, MedInsured).join(MedInsured, MedInsured.id == MedVisit.insured_row_id)
+         .where(MedVisit.visit_id == visit_id))
+    if institution_org_id is not None:
+        q = q.where(MedVisit.institution_org_id == institution_org_id)
+    if is_postgres(session):
+        q = q.with_for_update(of=MedVisit)
+    row = session.execute(q.execution_options(populate_existing=True)).one_or_none()
+    if row is None or (citizen_id is not None and citizen_id not in (row[0].citizen_id, row[0].confirmer_id)):
+        raise VisitNotFound()
+    return row[0], row[1]
 
 
 def fee_lines(session: Session, v: MedVisit) -> list[MedFeeLine]:

@@ -37,6 +37,7 @@ from onecity.transit.service.fares import (
 from onecity.transit.service.operators import install_fare_system, operator_of, register_operator
 from onecity.transit.service.riders import (
     decode_device_key,
+    deny_signed_out,
     issue_certificate,
     report_device_lost,
     rider,
@@ -49,8 +50,8 @@ __all__ = [
     "ArrearsPaymentFailed", "CardTopUpFailed", "CorrectionRefused", "DeviceKeyInvalid", "InvalidTransitInput",
     "NoArrears", "NotAnOperator", "RiderDenied", "RiderInArrears", "TapNotFound",
     "arrears", "card", "card_account_id", "charges_of", "correct", "debit", "debit_due", "decode_device_key",
-    "deny", "fares", "install_fare_system", "issue_certificate", "keys", "list_taps", "operator_of",
-    "operator_trips", "operators", "pay_arrears", "price_due", "price_week", "register_operator",
+    "deny", "deny_signed_out", "fares", "install_fare_system", "issue_certificate", "keys", "list_taps",
+    "operator_of", "operator_trips", "operators", "pay_arrears", "price_due", "price_week", "register_operator",
     "report_device_lost", "reprice", "revenue", "rider", "rider_summary", "riders", "set_payment_mode",
     "settle_rider", "taps", "top_up_card", "trips", "upload",
 ]

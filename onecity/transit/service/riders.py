@@ -93,10 +93,11 @@ def decode_device_key(text: str) -> bytes:
 
 
 def issue_certificate(session: Session, *, citizen_id: str, device_public: bytes,
-                      not_before: int | None = None) -> CertificateOut:
+                      not_before: int | None = None, session_id: str | None = None) -> CertificateOut:
     """Sign a device certificate valid 24 h from now (or from `not_before`, epoch seconds: the demo
     seed's phone, certified on the days it rode). Refused (RiderInArrears, RiderDenied) for a rider who
-    owes fares or is on the deny-list, and for a device key reported lost."""
+    owes fares or is on the deny-list, and for a device key reported lost. `session_id` is the sign-in
+    session asking (the ride page's): signing it out denies the certificate (`deny_signed_out`)."""
     r = rider(session, citizen_id)
     if r.in_arrears:
         raise RiderInArrears()
@@ -120,7 +121,7 @@ def issue_certificate(session: Session, *, citizen_id: str, device_public: bytes
     nb, na = datetime.fromtimestamp(cert.not_before, UTC), datetime.fromtimestamp(cert.not_after, UTC)
     session.add(TransitDeviceCertificate(serial=serial, rider_ref=r.rider_ref, device_public=device_public,
                                          kid=signer.kid.hex(), not_before=nb, not_after=na, status="active",
-                                         issued_at=clock.now()))
+                                         issued_at=clock.now(), session_id=session_id))
     outbox.emit(session, "transit.certificate_issued", {"rider_ref": r.rider_ref, "serial": serial,
                                                         "kid": signer.kid.hex(), "not_after": na.isoformat()})
     session.flush()
@@ -146,6 +147,26 @@ def report_device_lost(session: Session, *, citizen_id: str, serial: int) -> boo
         if c.not_after > clock.now():
             changed |= deny.add(session, kind="serial", value=str(c.serial), reason="lost")
     return changed
+
+
+def deny_signed_out(session: Session, *, session_ids: list[str]) -> list[int]:
+    """Sign-out (退出登录): the certificates those sessions asked for stop making rides. A phone keeps
+    its certificate offline, so a copy left in a shared browser would still open gates and charge the
+    signed-out citizen; its serial goes on the deny-list (reason "signed_out") and gates drop it with
+    their next delta. Certificates already expired are left off (gates refuse them anyway). Returns the
+    serials denied now; a second run denies nothing more."""
+    if not session_ids:
+        return []
+    cutoff = clock.now() - timedelta(seconds=CLOCK_SKEW_S)
+    denied = []
+    for c in session.scalars(select(TransitDeviceCertificate).where(
+            TransitDeviceCertificate.session_id.in_(session_ids)).order_by(TransitDeviceCertificate.id)):
+        if c.status == "active":
+            c.status = "signed_out"
+        if c.not_after > cutoff and deny.add(session, kind="serial", value=str(c.serial), reason="signed_out"):
+            denied.append(c.serial)
+    session.flush()
+    return denied
 
 
 def set_payment_mode(session: Session, *, citizen_id: str, mode: str) -> RiderOut:

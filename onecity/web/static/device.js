@@ -8,7 +8,8 @@
  * - the device key: WebCrypto Ed25519, generated non-extractable and kept (as a CryptoKey) in
  *   IndexedDB; only its public half ever leaves the page;
  * - the server's clock as last seen, its offset kept in localStorage under a prefix;
- * - a QR drawn on a canvas (needs qrcode-generator.js).
+ * - a QR drawn on a canvas (needs qrcode-generator.js);
+ * - signing out: what those pages keep in this browser for the citizen, forgotten (../signout.js).
  */
 (function () {
   "use strict";
@@ -81,7 +82,17 @@
       get: function (store, key) { return run(store, "readonly", function (s) { return s.get(key); }); },
       put: function (store, key, value) { return run(store, "readwrite", function (s) { return s.put(value, key); }); },
       delete: function (store, key) { return run(store, "readwrite", function (s) { return s.delete(key); }); },
+      keys: function (store) { return run(store, "readonly", function (s) { return s.getAllKeys(); }); },
+      clear: function (store) { return run(store, "readwrite", function (s) { return s.clear(); }); },
     };
+  }
+  /* Delete the database `name` (resolves once gone; a page holding it open closes after each transaction). */
+  function deleteDatabase(name) {
+    return new Promise(function (resolve, reject) {
+      const req = indexedDB.deleteDatabase(name);
+      req.onsuccess = function () { resolve(); };
+      req.onerror = function () { reject(req.error); };
+    });
   }
 
   // ------------------------------------------------------------------ the device key
@@ -148,9 +159,42 @@
     return n;
   }
 
+  // ------------------------------------------------------------------ signing out
+  const RIDE_DB = "onecity-transit", RIDE_CACHES = "onecity-transit-", RIDE_SCOPE = "/app/transit/";
+  const WALLET_DB = "onecity-wallet", RIDE_COUNTERS = "oc.transit.counter:";
+  /* Everything a signed-in citizen left in this browser that would act for them offline, gone: the
+     ride code's device keys and certificates (a certificate makes valid codes for a day without the
+     network, so a copy left here would ride on the signed-out citizen's account; the server also puts
+     it on the gates' deny-list), its counters, its service worker and the ride screen it cached, and
+     the wallet's cached certificates. The wallet's holder keys stay: each claimed certificate is bound
+     to its key for good, and a key shows nothing without the certificates, which the platform hands
+     only to their holder's session. Resolves when done; each part is attempted even if another fails. */
+  async function forgetSignedIn() {
+    const parts = [deleteDatabase(RIDE_DB), database(WALLET_DB, ["keys", "certs"]).clear("certs")];
+    if ("caches" in window) {
+      parts.push(caches.keys().then(function (names) {
+        return Promise.all(names.filter(function (n) { return n.startsWith(RIDE_CACHES); })
+          .map(function (n) { return caches.delete(n); }));
+      }));
+    }
+    if ("serviceWorker" in navigator) {
+      parts.push(navigator.serviceWorker.getRegistrations().then(function (regs) {
+        return Promise.all(regs.filter(function (r) { return new URL(r.scope).pathname === RIDE_SCOPE; })
+          .map(function (r) { return r.unregister(); }));
+      }));
+    }
+    for (let i = localStorage.length - 1; i >= 0; i--) {
+      const k = localStorage.key(i);
+      if (k && k.startsWith(RIDE_COUNTERS)) localStorage.removeItem(k);
+    }
+    const results = await Promise.allSettled(parts);
+    const failed = results.filter(function (r) { return r.status === "rejected"; });
+    if (failed.length) throw failed[0].reason;
+  }
+
   window.OneCityDevice = {
     concat: concat, b64encode: b64encode, b64urlEncode: b64urlEncode, b64decode: b64decode, b45encode: b45encode,
-    compress: compress, database: database, deviceKey: deviceKey, importDeviceKey: importDeviceKey,
-    serverClock: serverClock, drawQr: drawQr,
+    compress: compress, database: database, deleteDatabase: deleteDatabase, deviceKey: deviceKey,
+    importDeviceKey: importDeviceKey, serverClock: serverClock, drawQr: drawQr, forgetSignedIn: forgetSignedIn,
   };
 })();
