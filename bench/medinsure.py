@@ -311,7 +311,7 @@ def main() -> None:
     ap.add_argument("--institutions", type=int, default=32, help="concurrent institutions (one client each)")
     ap.add_argument("--patients", type=int, default=4, help="insured patients per institution")
     ap.add_argument("--visits", type=int, default=20, help="prepared visits per institution (spread phase)")
-    ap.add_argument("--hot-visits", type=int, default=4, help="prepared visits of the hot patient per institution")
+    ap.add_argument("--hot-visits", type=int, default=6, help="prepared visits of the hot patient per institution")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument("--pgbench-seconds", type=int, default=6)
     ap.add_argument("--scale", type=int, default=0, help="pgbench -i scale (default: one branch per client)")

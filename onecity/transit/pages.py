@@ -103,6 +103,7 @@ def ride(request: Request, db: DbSession, p: Principal = Depends(RIDER)) -> Resp
     owed = service.arrears(db, _citizen(p)) if rider.in_arrears or rider.denied else None
     config = {
         "citizenId": _citizen(p),
+        "riderRef": rider.rider_ref,
         "serverNow": int(clock.now().timestamp()),
         "certificateUrl": "/v1/transit/certificates",
         "refreshS": REFRESH_S,

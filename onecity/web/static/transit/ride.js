@@ -10,6 +10,9 @@
  *   mode holding its Base45 text (RFC 9285), 294 characters, version 10 at level M.
  * - `ts` is the server's clock as last seen (offset kept in localStorage); `counter` goes up with
  *   every code (localStorage, wraps at 65536), so two codes made in the same second differ.
+ * - One citizen at a time: the page drops a key or certificate this browser kept for another citizen
+ *   (or a certificate of another rider reference) before it provisions its own. Signing out forgets
+ *   them all, with the service worker's cached screen (OneCityDevice.forgetSignedIn, ../signout.js).
  * Nothing in the refresh loop talks to the server: once loaded, the code keeps refreshing offline.
  * The bytes, Base45, IndexedDB, key, clock and QR helpers are ../device.js (loaded first).
  */
@@ -19,6 +22,7 @@
   const D = window.OneCityDevice;
   const CERT_BYTES = 126;
   const DOMAIN = new TextEncoder().encode("OCT1-ride");
+  const COUNTER = "oc.transit.counter:";
   const db = D.database("onecity-transit", ["keys", "certs"]);
   const concat = D.concat, b64encode = D.b64encode, b64decode = D.b64decode, b45encode = D.b45encode;
 
@@ -37,9 +41,13 @@
   }
 
   // ------------------------------------------------------------------ the certificate's fields
+  function hex(bytes) {
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
   function parseCertificate(cert) {
     return {
       serial: cert.slice(3, 11).reduce((n, b) => n * 256n + BigInt(b), 0n).toString(),
+      riderRef: hex(cert.slice(11, 19)),
       devicePublic: cert.slice(19, 51),
       notBefore: u32at(cert, 51),
       notAfter: u32at(cert, 55),
@@ -64,9 +72,21 @@
     return entry;
   }
 
+  /* Another citizen's key and certificate (and counter) left in this browser: dropped, so a code is
+     never made on their account from here. */
+  async function forgetOthers(citizenId) {
+    for (const store of ["keys", "certs"]) {
+      for (const k of await db.keys(store)) if (k !== citizenId) await db.delete(store, k);
+    }
+    for (let i = localStorage.length - 1; i >= 0; i--) {
+      const k = localStorage.key(i);
+      if (k && k.startsWith(COUNTER) && k !== COUNTER + citizenId) localStorage.removeItem(k);
+    }
+  }
+
   // ------------------------------------------------------------------ the counter
   function nextCounter(citizenId) {
-    const name = "oc.transit.counter:" + citizenId;
+    const name = COUNTER + citizenId;
     const n = (Number(localStorage.getItem(name) || "0") + 1) & 0xffff;
     localStorage.setItem(name, String(n));
     return n;
@@ -104,15 +124,27 @@
       n.setAttribute("data-online", navigator.onLine ? "1" : "0");
     }
 
+    function useCert(raw, info) {
+      cert = raw; certInfo = info;
+      root.setAttribute("data-serial", info.serial);
+      root.setAttribute("data-rider-ref", info.riderRef);
+    }
+
+    /* The stored certificate, if it is this citizen's (stored under their id, with their rider
+       reference) for the stored key; one of someone else drops the key with it: provisioned anew. */
     async function loadCert() {
       const stored = await db.get("certs", cfg.citizenId);
       if (!stored) return;
       const raw = b64decode(stored.certificate);
       const info = parseCertificate(raw);
-      if (raw.length === CERT_BYTES && sameBytes(info.devicePublic, key.publicRaw)) {
-        cert = raw; certInfo = info;
-        root.setAttribute("data-serial", info.serial);
+      const owner = stored.citizen_id === cfg.citizenId && (!cfg.riderRef || info.riderRef === cfg.riderRef);
+      if (!owner) {
+        await db.delete("certs", cfg.citizenId);
+        await db.delete("keys", cfg.citizenId);
+        key = await deviceKey(cfg.citizenId);
+        return;
       }
+      if (raw.length === CERT_BYTES && sameBytes(info.devicePublic, key.publicRaw)) useCert(raw, info);
     }
 
     async function renew() {
@@ -141,9 +173,9 @@
         }
         const raw = b64decode(data.certificate);
         await db.put("certs", cfg.citizenId, { certificate: data.certificate, serial: data.serial,
-                                                not_after: data.not_after, stored_at: Date.now() });
-        cert = raw; certInfo = parseCertificate(raw);
-        root.setAttribute("data-serial", String(data.serial));
+                                                citizen_id: cfg.citizenId, not_after: data.not_after,
+                                                stored_at: Date.now() });
+        useCert(raw, parseCertificate(raw));
       } finally {
         renewing = false;
       }
@@ -190,9 +222,14 @@
     function fail(e) { setState("error", msg("transit.ride.error") + " " + (e && e.message ? e.message : "")); }
 
     showNetwork();
-    if (cfg.blocked) { setState("blocked", msg("transit.ride.blocked")); return; }
+    if (cfg.blocked) {
+      setState("blocked", msg("transit.ride.blocked"));
+      forgetOthers(cfg.citizenId).catch(() => {});
+      return;
+    }
     (async function () {
       if (!(window.crypto && crypto.subtle)) throw new Error(msg("transit.ride.no_crypto"));
+      await forgetOthers(cfg.citizenId);
       key = await deviceKey(cfg.citizenId);
       await loadCert();
       if (nearExpiry() && navigator.onLine) {

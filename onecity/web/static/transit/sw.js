@@ -2,7 +2,9 @@
  *
  * Keeps the ride code screen and the files it needs in a cache, so the screen opens again with the
  * network cut: network first (the page carries the rider's state), the cached copy when the network
- * fails. The device key and certificate live in IndexedDB, not here.
+ * fails. The device key and certificate live in IndexedDB, not here. Signing out deletes these caches
+ * and unregisters this worker (OneCityDevice.forgetSignedIn, ../device.js), so the screen cached for
+ * one citizen never opens for the next.
  */
 "use strict";
 
