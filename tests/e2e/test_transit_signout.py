@@ -86,15 +86,19 @@ def _sign_in(page: Any, mobile: str) -> None:
 
 
 def _ready(page: Any) -> dict[str, str]:
-    page.wait_for_function("(() => { const r = document.getElementById('ride'); "
-                           "return r && r.dataset.state === 'ready' && Number(r.dataset.seq) > 0; })()")
+    page.wait_for_function(
+        "(() => { const r = document.getElementById('ride'); "
+        "return r && r.dataset.state === 'ready' && Number(r.dataset.seq) > 0; })()"
+    )
     ride = page.get_by_test_id("ride")
     return {k: ride.get_attribute(f"data-{k}") or "" for k in ("serial", "rider-ref", "code-serial")}
 
 
 def _shown(page: Any) -> tuple[str, ridecode.RideCode]:
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(page.get_by_test_id("ride-qr").screenshot())),
-                                   formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(page.get_by_test_id("ride-qr").screenshot())),
+        formats=zxingcpp.BarcodeFormat.QRCode,
+    )
     assert found, "no QR code in the screenshot"
     text = str(found[0].text)
     return text, ridecode.parse_code(ridecode.decode_qr(text))
@@ -104,8 +108,10 @@ def _gate(since: int | None = None) -> Gate:
     """A gate holding the platform's keys and the deny-list (whole, or the delta since `since` applied
     to the whole list at that version, as a gate does)."""
     with transaction() as s:
-        gate = Gate(GatePlace("g-S01-in", "S01", "metro", "in"),
-                    KeySet([k.public_key for k in service.keys.published_keys(s)]))
+        gate = Gate(
+            GatePlace("g-S01-in", "S01", "metro", "in"),
+            KeySet([k.public_key for k in service.keys.published_keys(s)]),
+        )
         gate.deny.update(service.deny.whole(s))
     return gate
 
@@ -116,10 +122,12 @@ def _rider_ref(citizen_id: str) -> str:
 
 
 def test_signing_out_forgets_the_ride_code_and_the_gates_refuse_it(
-        browser: Any, live_server: str, city: dict[str, Any]) -> None:
+    browser: Any, live_server: str, city: dict[str, Any]
+) -> None:
     first, second = city["first"], city["second"]
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN",
-                              base_url=live_server)
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN", base_url=live_server
+    )
     page = ctx.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -133,11 +141,14 @@ def test_signing_out_forgets_the_ride_code_and_the_gates_refuse_it(
     assert gate_before.check(text, now=code.ts + 1).ok
     page.evaluate("navigator.serviceWorker.ready")
     # the wallet on this phone holds a claimed certificate too (its cached copy and its holder key)
-    page.evaluate("""async (cid) => {
+    page.evaluate(
+        """async (cid) => {
         const db = OneCityDevice.database("onecity-wallet", ["keys", "certs"]);
         await OneCityDevice.deviceKey(db, "holder:" + cid);
         await db.put("certs", "cred_e2e", { credential_id: "cred_e2e", certificates: { full: "AAAA" } });
-      }""", first["id"])
+      }""",
+        first["id"],
+    )
     before = page.evaluate(BROWSER_STATE)
     assert before["rideKeys"] == [first["id"]] and before["rideCerts"] == [first["id"]]
     assert before["caches"] == ["onecity-transit-v2"] and before["workers"] == ["/app/transit/"]
@@ -189,7 +200,8 @@ def test_signing_out_forgets_the_ride_code_and_the_gates_refuse_it(
 
 
 def test_the_ride_screen_drops_another_citizens_key_and_certificate(
-        browser: Any, live_server: str, city: dict[str, Any]) -> None:
+    browser: Any, live_server: str, city: dict[str, Any]
+) -> None:
     first, second = city["first"], city["second"]
     with transaction() as s:
         ctx = citizen_context(browser, live_server, s, first["id"])

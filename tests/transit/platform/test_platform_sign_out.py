@@ -26,8 +26,9 @@ class Phone:
     """A phone signed in by its own bearer session, with its own device key and certificate."""
 
     def __init__(self, session: Session, citizen_id: str, label: str) -> None:
-        self.token, row = sessions.create_session(session, kind="citizen", subject_id=citizen_id,
-                                                  credential="bearer", label=label)
+        self.token, row = sessions.create_session(
+            session, kind="citizen", subject_id=citizen_id, credential="bearer", label=label
+        )
         self.session_id = row.public_id
         self.device = SigningKey.generate()
         self.cert = b""
@@ -36,9 +37,11 @@ class Phone:
 
     def certify(self, client) -> None:  # type: ignore[no-untyped-def]
         """What the ride page does: POST its device key under its own session."""
-        r = client.post("/v1/transit/certificates",
-                        json={"device_public_key": base64.b64encode(self.device.public).decode()},
-                        headers={"authorization": f"Bearer {self.token}", "idempotency-key": f"c-{self.session_id}"})
+        r = client.post(
+            "/v1/transit/certificates",
+            json={"device_public_key": base64.b64encode(self.device.public).decode()},
+            headers={"authorization": f"Bearer {self.token}", "idempotency-key": f"c-{self.session_id}"},
+        )
         assert r.status_code == 201, r.text
         self.cert, self.serial = base64.b64decode(r.json()["certificate"]), r.json()["serial"]
 
@@ -47,13 +50,21 @@ class Phone:
         return code.to_qr_text(code.make_code(self.cert, self.device, ts=ts, counter=self.counter))
 
     def tap(self, when: int, stop: str = "S01") -> dict[str, object]:
-        return {"gate_id": f"g_{stop}_in", "stop_id": stop, "network": "metro", "direction": "in", "at": when,
-                "code": self.code(when - 2)}
+        return {
+            "gate_id": f"g_{stop}_in",
+            "stop_id": stop,
+            "network": "metro",
+            "direction": "in",
+            "at": when,
+            "code": self.code(when - 2),
+        }
 
 
 def _gate(session: Session) -> Gate:
-    gate = Gate(GatePlace("g_S01_in", "S01", "metro", "in"),
-                KeySet([k.public_key for k in service.keys.published_keys(session)]))
+    gate = Gate(
+        GatePlace("g_S01_in", "S01", "metro", "in"),
+        KeySet([k.public_key for k in service.keys.published_keys(session)]),
+    )
     gate.deny.update(service.deny.whole(session))
     return gate
 
@@ -70,9 +81,15 @@ def _city(session: Session, client) -> tuple[Network, str, Phone, Phone, Phone]:
     load_subscribers()
     set_clock(at(0, "07:00"))
     net = make_network(session)
-    rider, other = make_rider(session, balance=5_000, certify=False), make_rider(session, balance=5_000, certify=False)
-    shared, own, others = (Phone(session, rider.citizen_id, "shared"), Phone(session, rider.citizen_id, "own"),
-                           Phone(session, other.citizen_id, "other"))
+    rider, other = (
+        make_rider(session, balance=5_000, certify=False),
+        make_rider(session, balance=5_000, certify=False),
+    )
+    shared, own, others = (
+        Phone(session, rider.citizen_id, "shared"),
+        Phone(session, rider.citizen_id, "own"),
+        Phone(session, other.citizen_id, "other"),
+    )
     session.commit()
     for p in (shared, own, others):
         p.certify(client)
@@ -83,7 +100,11 @@ def _city(session: Session, client) -> tuple[Network, str, Phone, Phone, Phone]:
 def test_signing_out_denies_that_sessions_certificate_at_the_gates(session: Session, client) -> None:  # type: ignore[no-untyped-def]
     net, citizen_id, shared, own, others = _city(session, client)
     rows = {c.serial: c.session_id for c in session.scalars(select(TransitDeviceCertificate))}
-    assert rows == {shared.serial: shared.session_id, own.serial: own.session_id, others.serial: others.session_id}
+    assert rows == {
+        shared.serial: shared.session_id,
+        own.serial: own.session_id,
+        others.serial: others.session_id,
+    }
     gate = _gate(session)
     v0 = gate.deny.version
     now = at(0, "07:30")
@@ -134,12 +155,17 @@ def test_signing_out_denies_that_sessions_certificate_at_the_gates(session: Sess
 
 
 def test_signing_out_everywhere_denies_every_live_certificate_but_not_expired_ones(
-        session: Session, client) -> None:  # type: ignore[no-untyped-def]
+    session: Session, client
+) -> None:  # type: ignore[no-untyped-def]
     net, citizen_id, shared, own, others = _city(session, client)
     # a certificate the shared session got yesterday, long expired (gates refuse it anyway)
-    old = service.issue_certificate(session, citizen_id=citizen_id, device_public=shared.device.public,
-                                    session_id=shared.session_id,
-                                    not_before=int((clock.now() - timedelta(hours=30)).timestamp()))
+    old = service.issue_certificate(
+        session,
+        citizen_id=citizen_id,
+        device_public=shared.device.public,
+        session_id=shared.session_id,
+        not_before=int((clock.now() - timedelta(hours=30)).timestamp()),
+    )
     v0 = service.deny.current_version(session)
     assert sessions.revoke_all(session, subject_id=citizen_id) == 2
     session.commit()
