@@ -5,6 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist: one process per core, at most 4 (each has its own database and its own app servers)
+PYTEST_PAR ?= -n auto --maxprocesses=4
 
 .PHONY: demo test test-sqlite test-postgres lint install clean bench
 
@@ -32,9 +34,9 @@ test: $(STAMP)
 	@scripts/ensure-postgres.sh
 	$(MAKE) lint
 	@echo "=== tests on SQLite ==="
-	ONECITY_TEST_DB=sqlite $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	ONECITY_TEST_DB=sqlite $(PY) -m pytest -p no:cacheprovider $(PYTEST_PAR) $(PYTEST_ARGS)
 	@echo "=== tests on PostgreSQL ==="
-	ONECITY_TEST_DB=postgres $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	ONECITY_TEST_DB=postgres $(PY) -m pytest -p no:cacheprovider $(PYTEST_PAR) $(PYTEST_ARGS)
 
 test-sqlite: $(STAMP)
 	ONECITY_TEST_DB=sqlite $(PY) -m pytest $(PYTEST_ARGS)
