@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import segno  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: E402
+from rates import ed25519_reference, pin_one_core, rate  # noqa: E402
 
 from onecity.credentials import cwt, presentation  # noqa: E402
 from tests.credentials.samples import (  # noqa: E402
@@ -42,25 +40,12 @@ from tests.credentials.samples import (  # noqa: E402
 )
 
 
-def _rate(fn, items: list, seconds: float) -> float:
-    n, start = 0, time.perf_counter()
-    deadline = start + seconds
-    while True:
-        for item in items:
-            fn(item)
-        n += len(items)
-        now = time.perf_counter()
-        if now >= deadline:
-            return n / (now - start)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    pin_one_core()
 
     issued = [issue_driving_licence() for _ in range(4)]
     trust = DictTrust(*[(ISSUER_ID, i.issuer_key) for i in issued])
@@ -85,17 +70,12 @@ def main() -> None:
             raise SystemExit(f"verification failed: {v.reason}")
 
     # raw Ed25519 over a message of the size the issuer signs (the Sig_structure)
-    keys = [ed25519.Ed25519PrivateKey.generate() for _ in range(4)]
-    message = os.urandom(len(cwt.parse(issued[0].full).sig_structure()))
-    raw = [(k.public_key(), k.sign(message)) for k in keys for _ in range(16)]
-
-    def ed_one(pair: tuple) -> None:
-        pair[0].verify(pair[1], message)
+    ed25519_rate = ed25519_reference(len(cwt.parse(issued[0].full).sig_structure()), keys=4, per_key=16)
 
     best_v = best_e = 0.0
     for r in range(args.rounds):
-        v_rate = _rate(verify_one, texts, args.seconds)
-        e_rate = _rate(ed_one, raw, args.seconds)
+        v_rate = rate(verify_one, texts, args.seconds)
+        e_rate = ed25519_rate(args.seconds)
         best_v, best_e = max(best_v, v_rate), max(best_e, e_rate)
         print(f"round {r + 1}: {v_rate:,.0f} presentations/s, {e_rate:,.0f} Ed25519 verifies/s")
 

@@ -25,7 +25,6 @@ import os
 import platform
 import random
 import re
-import subprocess
 import sys
 import time
 import uuid
@@ -34,33 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pgserver import PG_ADMIN_URL, admin, ensure_postgres, url_of  # noqa: E402
+from pgserver import admin, ensure_postgres, init_pgbench, run_pgbench, url_of  # noqa: E402
 
 FUNDS = 10**9  # fen per wallet: no client ever runs a wallet dry during a run
-
-
-def pg_env() -> dict[str, str]:
-    from sqlalchemy.engine import make_url
-
-    u = make_url(PG_ADMIN_URL)
-    return os.environ | {"PGHOST": u.host or "127.0.0.1", "PGPORT": str(u.port or 5432),
-                         "PGUSER": u.username or "onecity", "PGPASSWORD": u.password or ""}
-
-
-def init_pgbench(dbname: str, *, scale: int) -> None:
-    subprocess.run(["pgbench", "-i", "-q", "-s", str(scale), dbname], check=True, env=pg_env(), capture_output=True)
-
-
-def run_pgbench(dbname: str, *, clients: int, seconds: int) -> tuple[float, str]:
-    env = pg_env()
-    out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 2)),
-                          "-T", str(seconds), "-b", "tpcb-like", dbname],
-                         check=True, env=env, capture_output=True, text=True).stdout
-    m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
-    if m is None:
-        m = re.search(r"tps = ([0-9.]+)", out)
-    assert m is not None, out
-    return float(m.group(1)), out
 
 
 def setup_ledger(url: str, accounts: int) -> tuple[list[str], str, str]:

@@ -33,16 +33,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import platform
-import re
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -52,20 +46,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pgserver import PG_ADMIN_URL, admin, ensure_postgres, url_of  # noqa: E402
+from httpbench import free_port, key_pair, p50_p99, scratch_env, start_server, stop_server  # noqa: E402
+from pgserver import admin, ensure_postgres, init_pgbench, run_pgbench, url_of  # noqa: E402
 
 TAG = os.getpid()
 DBNAME, PGBENCH_DB = f"onecity_bench_med_{TAG}", f"onecity_bench_med_pgbench_{TAG}"
 URL = url_of(DBNAME)
-TMP = Path(tempfile.mkdtemp(prefix="onecity-bench-"))
-os.environ.update(
-    ONECITY_DATABASE_URL=URL,
-    ONECITY_DATA_KEY=base64.b64encode(os.urandom(32)).decode(),
-    ONECITY_INDEX_KEY=base64.b64encode(os.urandom(32)).decode(),
-    ONECITY_KEY_DIR=str(TMP / "keys"),
-    ONECITY_LOG_LEVEL="ERROR",
-    ONECITY_REQUEST_QUEUE_TIMEOUT_SECONDS="60",
-)
+TMP = scratch_env(URL)
 
 LINES = 20
 FUNDS = 10**9  # fen on every personal account and wallet: nobody runs dry during a run
@@ -95,9 +82,6 @@ def bill(catalogue: list[dict], *, pharmacy: bool) -> list[dict]:
 
 def seed(institutions: int, patients_per: int, visits_per: int, hot_per: int) -> list[Institution]:
     """Everything the run needs, in one transaction through the service functions (no HTTP)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-
     from onecity import db
     from onecity.identity import service as identity
     from onecity.identity.orgs import service as orgs
@@ -135,11 +119,7 @@ def seed(institutions: int, patients_per: int, visits_per: int, hot_per: int) ->
                                   uscc_code=fresh_uscc(), actor="bench")
             med.register_institution(s, org_id=org.public_id, level=0 if kind == "pharmacy" else 1 + i % 3,
                                      actor="bench")
-            key = ed25519.Ed25519PrivateKey.generate()
-            priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption()).decode()
-            pub = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+            priv, pub = key_pair()
             api_key = orgs.register_api_key(s, org_id=org.public_id, public_key_pem=pub, label="bench",
                                             actor="bench", scopes=None)
             insts.append(Institution(org.public_id, api_key.app_id, priv))
@@ -174,26 +154,6 @@ def seed(institutions: int, patients_per: int, visits_per: int, hot_per: int) ->
             inst.hot_visits = [visit(inst, kind, hot) for _ in range(hot_per)]
     db.engine().dispose()
     return insts
-
-
-def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
-    import httpx
-
-    log = open(TMP / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "uvicorn"), "onecity.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"server did not start; see {TMP / 'server.log'}")
 
 
 async def drive(base: str, queues: list[tuple[Institution, Iterator[str]]], *, seconds: float, label: str,
@@ -264,12 +224,12 @@ async def drive(base: str, queues: list[tuple[Institution, Iterator[str]]], *, s
         t0 = time.monotonic()
         await asyncio.gather(*(client(inst, visits, http) for inst, visits in queues))
         elapsed = time.monotonic() - t0
-    lat = sorted(latencies)
+    p50, p99 = p50_p99(latencies, digits=1)
     result = {
-        "settlements": len(lat),
-        "settlements_per_s": round(len(lat) / elapsed, 1),
-        "p50_ms": round(statistics.median(lat), 1) if lat else 0.0,
-        "p99_ms": round(lat[max(0, int(len(lat) * 0.99) - 1)], 1) if lat else 0.0,
+        "settlements": len(latencies),
+        "settlements_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": p50,
+        "p99_ms": p99,
         "errors": sum(v for k, v in errors.items() if k != "out_of_visits"),
         "out_of_visits": errors.get("out_of_visits", 0),
         "stale_retries": retries[0],
@@ -278,27 +238,6 @@ async def drive(base: str, queues: list[tuple[Institution, Iterator[str]]], *, s
           f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, errors {errors or 0}"
           + (f", re-pre-settled after a stale pre-settlement {retries[0]}x" if retries[0] else ""))
     return result
-
-
-def pg_env() -> dict[str, str]:
-    from sqlalchemy.engine import make_url
-
-    u = make_url(PG_ADMIN_URL)
-    return os.environ | {"PGHOST": u.host or "127.0.0.1", "PGPORT": str(u.port or 5432),
-                         "PGUSER": u.username or "onecity", "PGPASSWORD": u.password or ""}
-
-
-def pgbench(*, clients: int, seconds: int, scale: int) -> float:
-    """pgbench's tpcb-like script on the same server (data generated server-side: quick to set up)."""
-    env = pg_env()
-    subprocess.run(["pgbench", "-i", "-q", "-I", "dtGvp", "-s", str(scale), PGBENCH_DB], check=True, env=env,
-                   capture_output=True)
-    out = subprocess.run(["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 2)),
-                          "-T", str(seconds), "-b", "tpcb-like", PGBENCH_DB],
-                         check=True, env=env, capture_output=True, text=True).stdout
-    m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out) or re.search(r"tps = ([0-9.]+)", out)
-    assert m is not None, out
-    return float(m.group(1))
 
 
 def main() -> None:
@@ -327,10 +266,8 @@ def main() -> None:
         print(f"seeded {len(insts)} institutions, {args.institutions * args.patients + 1} insured patients, "
               f"{sum(len(i.visits) + len(i.hot_visits) for i in insts)} visits of {LINES} lines "
               f"in {time.monotonic() - t0:.1f} s")
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        proc = start_server(port, args.workers)
+        port = free_port()
+        proc = start_server(port, args.workers, TMP / "server.log")
         base = f"http://127.0.0.1:{port}"
         asyncio.run(drive(base, [(i, iter(i.visits[:1])) for i in insts], seconds=30, label="warm-up"))
         queues = [(i, iter(i.visits[1:])) for i in insts]
@@ -340,17 +277,16 @@ def main() -> None:
         hot = (asyncio.run(drive(base, [(i, iter(i.hot_visits)) for i in insts], seconds=args.hot_seconds,
                                  label="hot"))
                if args.hot_seconds > 0 else None)
-        proc.terminate()
-        proc.wait(timeout=15)
+        stop_server(proc)
         proc = None
         t0 = time.monotonic()
-        tps = pgbench(clients=args.institutions, seconds=args.pgbench_seconds, scale=args.scale or args.institutions)
+        init_pgbench(PGBENCH_DB, scale=args.scale or args.institutions, server_side=True)
+        tps, _ = run_pgbench(PGBENCH_DB, clients=args.institutions, seconds=args.pgbench_seconds)
         print(f" pgbench: tpcb-like {tps:,.0f} tps ({args.institutions} clients, {args.pgbench_seconds} s; "
               f"with init {time.monotonic() - t0:.1f} s)")
     finally:
         if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=15)
+            stop_server(proc)
         admin(f'DROP DATABASE IF EXISTS "{DBNAME}" WITH (FORCE)')
         admin(f'DROP DATABASE IF EXISTS "{PGBENCH_DB}" WITH (FORCE)')
     load = os.getloadavg()

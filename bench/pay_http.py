@@ -20,11 +20,7 @@ import base64
 import json
 import os
 import platform
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -33,19 +29,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from httpbench import free_port, key_pair, p50_p99, scratch_env, start_server, stop_server  # noqa: E402
 from pgserver import admin, ensure_postgres, url_of  # noqa: E402
 
 DBNAME = f"onecity_bench_pay_{os.getpid()}"
 URL = url_of(DBNAME)
-TMP = Path(tempfile.mkdtemp(prefix="onecity-bench-"))
-os.environ.update(
-    ONECITY_DATABASE_URL=URL,
-    ONECITY_DATA_KEY=base64.b64encode(os.urandom(32)).decode(),
-    ONECITY_INDEX_KEY=base64.b64encode(os.urandom(32)).decode(),
-    ONECITY_KEY_DIR=str(TMP / "keys"),
-    ONECITY_LOG_LEVEL="ERROR",
-    ONECITY_REQUEST_QUEUE_TIMEOUT_SECONDS="60",
-)
+TMP = scratch_env(URL)
 
 PRICE = 100  # 1.00 yuan
 
@@ -73,9 +62,6 @@ def drop_database() -> None:
 
 def seed(merchants: int, citizens: int, devices: int) -> tuple[list[Merchant], list[Device]]:
     """Merchants with API keys, verified citizens with funded wallets, `devices` payment-code devices."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-
     from onecity import db
     from onecity.identity import service as identity
     from onecity.identity.orgs import service as orgs
@@ -95,11 +81,7 @@ def seed(merchants: int, citizens: int, devices: int) -> tuple[list[Merchant], l
     with db.transaction() as s:
         for i in range(merchants):
             org = orgs.create_org(s, kind="merchant", name_zh=f"压测商户{i}", uscc_code=fresh_uscc(), actor="bench")
-            key = ed25519.Ed25519PrivateKey.generate()
-            priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption()).decode()
-            pub = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+            priv, pub = key_pair()
             api_key = orgs.register_api_key(s, org_id=org.public_id, public_key_pem=pub, label="bench",
                                             actor="bench", scopes=["cashier"])
             trade.merchant_account_id(s, org.public_id)
@@ -124,26 +106,6 @@ def seed(merchants: int, citizens: int, devices: int) -> tuple[list[Merchant], l
             out.append(Device(d.number, base64.urlsafe_b64decode(d.secret + "=" * (-len(d.secret) % 4))))
     db.engine().dispose()
     return shops, out
-
-
-def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
-    import httpx
-
-    log = open(TMP / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
-    proc = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-        [str(Path(sys.executable).parent / "uvicorn"), "onecity.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy(),
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"server did not start; see {TMP / 'server.log'}")
 
 
 async def drive(base: str, shops: list[Merchant], devices: list[Device], *, clients: int, seconds: float,
@@ -203,12 +165,12 @@ async def drive(base: str, shops: list[Merchant], devices: list[Device], *, clie
         t0 = time.monotonic()
         await asyncio.gather(*(client(i, http) for i in range(clients)))
         elapsed = time.monotonic() - t0
-    lat = sorted(latencies)
+    p50, p99 = p50_p99(latencies)
     result = {
-        "payments": len(lat),
-        "payments_per_s": round(len(lat) / elapsed, 1),
-        "p50_ms": round(statistics.median(lat), 2) if lat else 0.0,
-        "p99_ms": round(lat[max(0, int(len(lat) * 0.99) - 1)], 2) if lat else 0.0,
+        "payments": len(latencies),
+        "payments_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": p50,
+        "p99_ms": p99,
         "errors": sum(errors.values()),
     }
     print(f"{label:>8}: {result['payments']} payments in {elapsed:.1f} s = {result['payments_per_s']}/s, "
@@ -236,10 +198,8 @@ def main() -> None:
         shops, devices = seed(args.merchants, args.citizens, args.devices)
         print(f"seeded {len(shops)} merchants, {args.citizens} citizens, {len(devices)} devices "
               f"in {time.monotonic() - t0:.1f} s")
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        proc = start_server(port, args.workers)
+        port = free_port()
+        proc = start_server(port, args.workers, TMP / "server.log")
         base = f"http://127.0.0.1:{port}"
         warm, rest = devices[:300], devices[300:]
         third = len(rest) // 3
@@ -253,8 +213,7 @@ def main() -> None:
                                   label=f"paced {rate}/s", rate=rate))
     finally:
         if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=15)
+            stop_server(proc)
         drop_database()
     ratio = round(hot["payments_per_s"] / spread["payments_per_s"], 3) if spread["payments_per_s"] else 0.0
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "

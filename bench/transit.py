@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import segno  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ed25519  # noqa: E402
+from rates import ed25519_reference, pin_one_core, rate  # noqa: E402
 from transit_ingest import taps_ingested_per_s  # noqa: E402
 
 from onecity.transit.denylist import DenyList  # noqa: E402
@@ -53,20 +53,6 @@ from onecity.transit.tapstore import TapStore  # noqa: E402
 NOW = 1_795_000_000
 
 
-def _rate(fn, items: list, seconds: float, before_pass=None) -> float:  # type: ignore[no-untyped-def]
-    n, start = 0, time.perf_counter()
-    deadline = start + seconds
-    while True:
-        if before_pass is not None:
-            before_pass()
-        for item in items:
-            fn(item)
-        n += len(items)
-        now = time.perf_counter()
-        if now >= deadline:
-            return n / (now - start)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=2.0)
@@ -74,8 +60,7 @@ def main() -> None:
     ap.add_argument("--phones", type=int, default=512)
     ap.add_argument("--ingest-seconds", type=float, default=4.0)
     args = ap.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    pin_one_core()
 
     platform, retiring = SigningKey.generate(), SigningKey.generate()
     texts = []
@@ -102,12 +87,8 @@ def main() -> None:
         gate.replay = ReplayWindow()
         uncached.replay = ReplayWindow()
 
-    keys = [ed25519.Ed25519PrivateKey.generate() for _ in range(8)]
-    message = os.urandom(len(code.parse_code(code.decode_qr(texts[0])).signed_message()))
-    raw = [(k.public_key(), k.sign(message)) for k in keys for _ in range(64)]
-
-    def ed_one(pair: tuple) -> None:  # type: ignore[type-arg]
-        pair[0].verify(pair[1], message)
+    ed25519_rate = ed25519_reference(len(code.parse_code(code.decode_qr(texts[0])).signed_message()),
+                                     keys=8, per_key=64)
 
     def latencies() -> tuple[list[int], list[int]]:
         """Per tap: wall-clock and this thread's CPU time (ns), each sorted."""
@@ -126,9 +107,9 @@ def main() -> None:
     best_v = best_u = best_e = 0.0
     p99_ms = p99_cpu_ms = float("inf")
     for r in range(args.rounds):
-        v_rate = _rate(tap_one, texts, args.seconds, fresh_window)
-        u_rate = _rate(tap_uncached, texts, args.seconds, fresh_window)
-        e_rate = _rate(ed_one, raw, args.seconds)
+        v_rate = rate(tap_one, texts, args.seconds, fresh_window)
+        u_rate = rate(tap_uncached, texts, args.seconds, fresh_window)
+        e_rate = ed25519_rate(args.seconds)
         wall, cpu = latencies()
         best_v, best_u, best_e = max(best_v, v_rate), max(best_u, u_rate), max(best_e, e_rate)
         p99_ms, p99_cpu_ms = min(p99_ms, p99(wall)), min(p99_cpu_ms, p99(cpu))

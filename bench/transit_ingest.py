@@ -23,10 +23,8 @@ import argparse
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -48,12 +46,6 @@ def taps_ingested_per_s(seconds: float = 6.0, batch: int = 500, clients: int = 1
     return dict(json.loads(lines[-1]))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def main() -> None:  # noqa: PLR0915 - one linear script
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=6.0)
@@ -65,22 +57,17 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         os.sched_setaffinity(0, range(os.cpu_count() or 1))
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(BENCH))
+    from httpbench import free_port, key_pair, p50_p99, scratch_env, spawn_server, stop_server, wait_ready
     from pgserver import admin, ensure_postgres, url_of
 
     dbname = f"onecity_bench_transit_{os.getpid()}"
     url = url_of(dbname)
-    tmp = Path(tempfile.mkdtemp(prefix="onecity-bench-transit-"))
-    os.environ.update(ONECITY_DATABASE_URL=url, ONECITY_DATA_KEY=base64.b64encode(os.urandom(32)).decode(),
-                      ONECITY_INDEX_KEY=base64.b64encode(os.urandom(32)).decode(), ONECITY_KEY_DIR=str(tmp / "keys"),
-                      ONECITY_LOG_LEVEL="ERROR", ONECITY_REQUEST_QUEUE_TIMEOUT_SECONDS="120")
+    tmp = scratch_env(url, prefix="onecity-bench-transit-", queue_timeout_s=120)
     t_start = time.monotonic()
     ensure_postgres()
     admin(f'CREATE DATABASE "{dbname}"')
     proc = None
     try:
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import ed25519
-
         from onecity import db
         from onecity.identity import service as identity
         from onecity.identity.orgs import service as orgs
@@ -99,12 +86,8 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         t_migrated = time.monotonic()
         # the server boots (imports the app) while the riders and codes are made: it needs the database only
         # at the first request
-        port = _free_port()
-        log = open(tmp / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
-        proc = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-            [str(Path(sys.executable).parent / "uvicorn"), "onecity.app:create_app", "--factory", "--host",
-             "127.0.0.1", "--port", str(port), "--workers", "1", "--no-access-log", "--log-level", "warning"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+        port = free_port()
+        proc = spawn_server(port, 1, tmp / "server.log")
         base = f"http://127.0.0.1:{port}"
         now = int(time.time())
         from datetime import UTC, datetime
@@ -118,11 +101,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
             org = orgs.create_org(s, kind="transit", name_zh="压测地铁", uscc_code=fresh_uscc(), actor="bench")
             service.register_operator(s, org_id=org.public_id, system_id="demo_transit_authority",
                                       operator_code="demo_metro")
-            key = ed25519.Ed25519PrivateKey.generate()
-            pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode()
-            pub = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+            pem, pub = key_pair()
             app_id = orgs.register_api_key(s, org_id=org.public_id, public_key_pem=pub, label="bench", actor="bench",
                                            scopes=["operator"]).app_id
             rows = [RegistryRow(name="李娜", id_number=fresh_id_number()) for _ in range(args.riders)]
@@ -157,15 +136,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         t_codes = time.monotonic()
         import httpx
 
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-            if time.monotonic() > deadline:
-                raise SystemExit(f"server did not start; see {tmp / 'server.log'}")
+        wait_ready(proc, port, tmp / "server.log")
 
         t_server = time.monotonic()
         print(f"setup: database and migrations {t_migrated - t_start:.1f} s, {args.riders} riders "
@@ -219,22 +190,16 @@ def main() -> None:  # noqa: PLR0915 - one linear script
             stored = s.scalar(select(func.count()).select_from(TransitTap))
         db.engine().dispose()
         assert stored == accepted[0] + args.batch, (stored, accepted[0])
-        latencies.sort()
         rate = accepted[0] / elapsed
+        p50, p99 = p50_p99([x * 1000 for x in latencies], digits=1)
         print(f"transit upload API (PostgreSQL, 1 uvicorn worker, {args.clients} uploaders, batches of "
               f"{args.batch}): {accepted[0]:,} taps in {elapsed:.1f} s = {rate:,.0f} taps/s; per batch p50 "
-              f"{latencies[len(latencies) // 2] * 1000:.0f} ms, p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms")
+              f"{p50:.0f} ms, p99 {p99:.0f} ms")
         print(json.dumps({"taps_ingested_per_s": round(rate), "batch": args.batch, "batches": len(latencies),
-                          "clients": args.clients,
-                          "p50_batch_ms": round(latencies[len(latencies) // 2] * 1000, 1),
-                          "p99_batch_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1)}))
+                          "clients": args.clients, "p50_batch_ms": p50, "p99_batch_ms": p99}))
     finally:
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc, timeout_s=10)
         admin(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 

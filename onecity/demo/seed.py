@@ -24,6 +24,7 @@ import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -323,6 +324,36 @@ def seed_medinsure(session: Session, report: SeedReport, ids: dict[str, str], ma
                (ids[cast.PARENT.key], "employee", True, 30_000), (ids[cast.CHILD.key], "resident", False, 0)]
     report.money += medinsure.seed_city(session, hospitals=list(zip(hospitals[:2], (3, 2), strict=False)),
                                         pharmacies=pharmacies, insured=insured, actor=ACTOR)
+    report.money += seed_commercial_and_pay_later(session, ids, made)
+
+
+def seed_commercial_and_pay_later(session: Session, ids: dict[str, str], made: dict[str, orgs.Org]) -> list[str]:
+    """医保、商保一站付 in the demo: 鹏安健康 sells a city supplementary health product (80 % of the
+    within-policy self-pay above ¥500 a year, up to ¥1,000,000) and 王芳 holds a policy for this year;
+    the city lets 王芳 and 张伟 treat first and pay later (先诊后付)."""
+    from onecity.medinsure.commercial import service as commercial
+    from onecity.medinsure.paylater import service as paylater
+
+    done: list[str] = []
+    insurer = made.get("pengan-health")
+    if insurer is not None:
+        product = next((p for p in commercial.list_products(session, insurer_org_id=insurer.public_id)
+                        if p.code == "PC-HUIMIN-2026"), None)
+        if product is None:
+            product = commercial.define_product(
+                session, insurer_org_id=insurer.public_id, code="PC-HUIMIN-2026", name_zh="鹏城惠民保",
+                name_en="Pengcheng Huiminbao", ratio_bp=8_000, deductible_fen=50_000,
+                annual_limit_fen=100_000_000, actor=ACTOR)
+            done.append(f"commercial product {product.product_id} (鹏城惠民保) by pengan-health")
+        today = clock.now().date()
+        commercial.issue_policy(session, insurer_org_id=insurer.public_id, citizen_id=ids[cast.MAIN.key],
+                                product_id=product.product_id, start=date(today.year, 1, 1),
+                                end=date(today.year, 12, 31), policy_no=f"PA-DEMO-{today.year}-0001", actor=ACTOR)
+    for person in (cast.MAIN, cast.SPOUSE):
+        if not paylater.eligible(session, citizen_id=ids[person.key]):
+            paylater.allow(session, citizen_id=ids[person.key], allowed=True, actor=ACTOR)
+            done.append(f"pay later allowed for {person.name}")
+    return done
 
 
 def seed_money(session: Session, report: SeedReport, ids: dict[str, str], made: dict[str, orgs.Org],

@@ -335,3 +335,20 @@ def test_the_main_citizen_has_three_days_of_rides_priced_for_the_operators(city,
     assert sorted((r.service_day, r.taps, r.fares) for r in bus_revenue) == [(days[0], 1, 100), (days[2], 1, 100)]
     assert not transit.rider_summary(session, main).in_arrears
     session.rollback()
+
+
+def test_the_main_citizen_has_health_insurance_a_commercial_policy_and_pay_later(city, session):
+    from onecity.medinsure import service as medinsure
+    from onecity.medinsure.commercial import service as commercial
+    from onecity.medinsure.paylater import service as paylater
+
+    main, spouse, parent, child = (_citizen_id(session, c) for c in (cast.MAIN, cast.SPOUSE, cast.PARENT, cast.CHILD))
+    assert [(medinsure.get_insured(session, citizen_id=c).scheme, medinsure.get_insured(session, citizen_id=c).retiree)
+            for c in (main, spouse, parent, child)] == [("employee", False), ("employee", False), ("employee", True),
+                                                         ("resident", False)]
+    policies = commercial.policies_of_citizen(session, citizen_id=main)
+    assert [p.policy_no for p in policies] == [f"PA-DEMO-{clock.now().year}-0001"]
+    assert commercial.covers_for(session, citizen_id=main, on=clock.now().date())  # active today
+    assert paylater.eligible(session, citizen_id=main) and paylater.eligible(session, citizen_id=spouse)
+    assert not paylater.eligible(session, citizen_id=parent)
+    session.rollback()
