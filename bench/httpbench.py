@@ -1,5 +1,5 @@
-"""The HTTP benchmarks' common parts: a scratch environment, an Ed25519 API key pair, `onecity.app` under
-uvicorn on a free port, and latency percentiles."""
+"""The HTTP benchmarks' common parts: a scratch environment, `onecity.app` under uvicorn on a free port,
+and latency percentiles. (An organisation's API key pair: onecity.crypto.signing.generate_ed25519.)"""
 
 from __future__ import annotations
 
@@ -29,19 +29,6 @@ def scratch_env(url: str, *, prefix: str = "onecity-bench-", queue_timeout_s: in
         ONECITY_REQUEST_QUEUE_TIMEOUT_SECONDS=str(queue_timeout_s),
     )
     return tmp
-
-
-def key_pair() -> tuple[str, str]:
-    """A fresh Ed25519 key pair for an organisation's API key: (private PKCS#8 PEM, public SPKI PEM)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-
-    key = ed25519.Ed25519PrivateKey.generate()
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return private, public
 
 
 def free_port() -> int:

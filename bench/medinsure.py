@@ -46,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from httpbench import free_port, key_pair, p50_p99, scratch_env, start_server, stop_server  # noqa: E402
+from httpbench import free_port, p50_p99, scratch_env, start_server, stop_server  # noqa: E402
 from pgserver import admin, ensure_postgres, init_pgbench, run_pgbench, url_of  # noqa: E402
 
 TAG = os.getpid()
@@ -83,6 +83,7 @@ def bill(catalogue: list[dict], *, pharmacy: bool) -> list[dict]:
 def seed(institutions: int, patients_per: int, visits_per: int, hot_per: int) -> list[Institution]:
     """Everything the run needs, in one transaction through the service functions (no HTTP)."""
     from onecity import db
+    from onecity.crypto.signing import generate_ed25519
     from onecity.identity import service as identity
     from onecity.identity.orgs import service as orgs
     from onecity.identity.schemas import RegistryRow
@@ -119,7 +120,7 @@ def seed(institutions: int, patients_per: int, visits_per: int, hot_per: int) ->
                                   uscc_code=fresh_uscc(), actor="bench")
             med.register_institution(s, org_id=org.public_id, level=0 if kind == "pharmacy" else 1 + i % 3,
                                      actor="bench")
-            priv, pub = key_pair()
+            priv, pub = generate_ed25519()
             api_key = orgs.register_api_key(s, org_id=org.public_id, public_key_pem=pub, label="bench",
                                             actor="bench", scopes=None)
             insts.append(Institution(org.public_id, api_key.app_id, priv))

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from httpbench import free_port, key_pair, p50_p99, scratch_env, start_server, stop_server  # noqa: E402
+from httpbench import free_port, p50_p99, scratch_env, start_server, stop_server  # noqa: E402
 from pgserver import admin, ensure_postgres, url_of  # noqa: E402
 
 DBNAME = f"onecity_bench_pay_{os.getpid()}"
@@ -63,6 +63,7 @@ def drop_database() -> None:
 def seed(merchants: int, citizens: int, devices: int) -> tuple[list[Merchant], list[Device]]:
     """Merchants with API keys, verified citizens with funded wallets, `devices` payment-code devices."""
     from onecity import db
+    from onecity.crypto.signing import generate_ed25519
     from onecity.identity import service as identity
     from onecity.identity.orgs import service as orgs
     from onecity.identity.schemas import RegistryRow
@@ -81,7 +82,7 @@ def seed(merchants: int, citizens: int, devices: int) -> tuple[list[Merchant], l
     with db.transaction() as s:
         for i in range(merchants):
             org = orgs.create_org(s, kind="merchant", name_zh=f"压测商户{i}", uscc_code=fresh_uscc(), actor="bench")
-            priv, pub = key_pair()
+            priv, pub = generate_ed25519()
             api_key = orgs.register_api_key(s, org_id=org.public_id, public_key_pem=pub, label="bench",
                                             actor="bench", scopes=["cashier"])
             trade.merchant_account_id(s, org.public_id)

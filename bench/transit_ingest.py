@@ -57,7 +57,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
         os.sched_setaffinity(0, range(os.cpu_count() or 1))
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(BENCH))
-    from httpbench import free_port, key_pair, p50_p99, scratch_env, spawn_server, stop_server, wait_ready
+    from httpbench import free_port, p50_p99, scratch_env, spawn_server, stop_server, wait_ready
     from pgserver import admin, ensure_postgres, url_of
 
     dbname = f"onecity_bench_transit_{os.getpid()}"
@@ -69,6 +69,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
     proc = None
     try:
         from onecity import db
+        from onecity.crypto.signing import generate_ed25519
         from onecity.identity import service as identity
         from onecity.identity.orgs import service as orgs
         from onecity.identity.orgs.signatures import sign_request
@@ -101,7 +102,7 @@ def main() -> None:  # noqa: PLR0915 - one linear script
             org = orgs.create_org(s, kind="transit", name_zh="压测地铁", uscc_code=fresh_uscc(), actor="bench")
             service.register_operator(s, org_id=org.public_id, system_id="demo_transit_authority",
                                       operator_code="demo_metro")
-            pem, pub = key_pair()
+            pem, pub = generate_ed25519()
             app_id = orgs.register_api_key(s, org_id=org.public_id, public_key_pem=pub, label="bench", actor="bench",
                                            scopes=["operator"]).app_id
             rows = [RegistryRow(name="李娜", id_number=fresh_id_number()) for _ in range(args.riders)]

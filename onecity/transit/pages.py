@@ -256,8 +256,8 @@ def _taps_page(request: Request, db: Session, p: Principal, *, status: int = 200
     rider = (q.get("rider") or "").strip().lower()[:16]
 
     def page(after: str | None) -> tuple[list[TapOut], str | None]:
-        return views.operator_taps(db, operator_org_id=org, day=day, gate_id=gate or None, stop_id=stop or None,
-                                   direction=direction or None, rider_ref=rider or None, after=after, limit=50)
+        return service.list_taps(db, operator_org_id=org, day=day, gate_id=gate or None, stop_id=stop or None,
+                                 direction=direction or None, rider_ref=rider or None, after=after, limit=50)
 
     try:
         rows, cursor = page(q.get("after") or None)

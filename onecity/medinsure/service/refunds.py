@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from onecity import clock, outbox
 from onecity.audit import service as audit
-from onecity.errors import DomainError
 from onecity.ids import new_id
 from onecity.ledger import service as ledger
 from onecity.ledger.schemas import TransferSpec
@@ -43,7 +42,7 @@ from onecity.medinsure.service.insured import (
     to_rules,
 )
 from onecity.medinsure.service.payers import category_of
-from onecity.medinsure.service.settlement import REFUND_CODE
+from onecity.medinsure.service.settlement import REFUND_CODE, transfer_all
 from onecity.medinsure.service.visits import PARTLY_REFUNDED, REFUNDED, locked
 
 
@@ -143,12 +142,7 @@ def refund(session: Session, *, institution_org_id: str, settlement_id: str, lin
     specs = [TransferSpec(transfer_id=f"{r.refund_id}:{i}", debit=inst_account, credit=s.payers[p]["account"],
                           amount=fen, code=REFUND_CODE, ref=s.settlement_id)
              for i, (p, fen) in enumerate(sorted(by_payer.items()))]
-    try:
-        ledger.transfer_group(session, specs)
-    except DomainError as exc:
-        if exc.code == "insufficient_funds":
-            raise BalanceInsufficient(detail=str(exc)) from exc
-        raise
+    transfer_all(session, specs)
     credit = by_payer.get(rules.CREDIT_LINE, 0)
     if credit:
         paylater.reduce_debt(session, settlement_ref=s.settlement_id, amount_fen=credit, refund_ref=r.refund_id)

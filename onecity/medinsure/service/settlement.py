@@ -67,6 +67,17 @@ from onecity.medinsure.service.visits import (
 SETTLE_CODE = "medinsure.settle"
 REFUND_CODE = "medinsure.refund"
 
+
+def transfer_all(session: Session, specs: list[TransferSpec]) -> None:
+    """A settlement's or a refund's transfers, all or none; a payer short of money is BalanceInsufficient."""
+    try:
+        ledger.transfer_group(session, specs)
+    except DomainError as exc:
+        if exc.code == "insufficient_funds":
+            raise BalanceInsufficient(detail=str(exc)) from exc
+        raise
+
+
 def presettlement_out(v: MedVisit, ins: MedInsured, comp: Computation, *, counter_allowed: bool) -> PresettlementOut:
     split = comp.split
     return PresettlementOut(
@@ -233,12 +244,7 @@ def _settle(session: Session, v: MedVisit, *, channel: str, confirmed_by: str, f
                  reason="确认医保结算 (confirmed the medical-insurance settlement)" if channel == "app"
                  else "窗口医保结算（已获授权） (settled at the counter with the citizen's consent)",
                  on_behalf_of=v.citizen_id if confirmed_by != v.citizen_id else None)
-    try:
-        ledger.transfer_group(session, specs)
-    except DomainError as exc:
-        if exc.code == "insufficient_funds":
-            raise BalanceInsufficient(detail=str(exc)) from exc
-        raise
+    transfer_all(session, specs)
     return settlement_out(session, s, v)
 
 

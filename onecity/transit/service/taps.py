@@ -151,12 +151,18 @@ def _tap_out(r: TransitTap) -> TapOut:
                   service_day=r.service_day)
 
 
-def list_taps(session: Session, *, operator_org_id: str, day: date | None = None, after: str | None = None,
-              limit: int = 100) -> tuple[list[TapOut], str | None]:
-    """An operator's taps, newest upload first (cursor: the last tap id's row)."""
+def list_taps(session: Session, *, operator_org_id: str, day: date | None = None, gate_id: str | None = None,
+              stop_id: str | None = None, direction: str | None = None, rider_ref: str | None = None,
+              after: str | None = None, limit: int = 100) -> tuple[list[TapOut], str | None]:
+    """An operator's accepted taps, newest upload first, filtered; the page and the next cursor (the last
+    tap id's row)."""
     q = select(TransitTap).where(TransitTap.operator_id == operator_org_id)
     if day is not None:
         q = q.where(TransitTap.service_day == day)
+    for column, value in ((TransitTap.gate_id, gate_id), (TransitTap.stop_id, stop_id),
+                          (TransitTap.direction, direction), (TransitTap.rider_ref, rider_ref)):
+        if value:
+            q = q.where(column == value)
     if after:
         row = session.scalars(select(TransitTap.id).where(TransitTap.tap_id == after)).first()
         if row is None:

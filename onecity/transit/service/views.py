@@ -1,12 +1,11 @@
 """Read-only views for transit's pages (乘车码页、行程、运营方控制台): the names a person reads (stops,
-networks, fare products) from the fare configurations, an operator's taps with the console's
-filters, whether a certificate serial was ever issued, and the verdict a gate would give a scanned
+networks, fare products) from the fare configurations (an operator's taps with the console's filters:
+taps.list_taps), whether a certificate serial was ever issued, and the verdict a gate would give a scanned
 code now (the console's code check). Nothing here changes state."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,8 +13,7 @@ from sqlalchemy.orm import Session
 from onecity import clock
 from onecity.transit.denylist import DenyList
 from onecity.transit.gate import NETWORK_FLAGS, Gate, GatePlace, Verdict
-from onecity.transit.models import TransitDeviceCertificate, TransitFareSystem, TransitTap
-from onecity.transit.schemas import TapOut
+from onecity.transit.models import TransitDeviceCertificate, TransitFareSystem
 from onecity.transit.service import deny, keys
 from onecity.transit.service.errors import InvalidTransitInput
 
@@ -57,35 +55,6 @@ def names(session: Session, system_id: str | None = None) -> Names:
     for net, stops in out.stop_ids_by_network.items():
         out.stop_ids_by_network[net] = list(dict.fromkeys(stops))
     return out
-
-
-def operator_taps(session: Session, *, operator_org_id: str, day: date | None = None, gate_id: str | None = None,
-                  stop_id: str | None = None, direction: str | None = None, rider_ref: str | None = None,
-                  after: str | None = None, limit: int = 100) -> tuple[list[TapOut], str | None]:
-    """An operator's accepted taps, newest first, filtered; returns the page and the next cursor."""
-    q = select(TransitTap).where(TransitTap.operator_id == operator_org_id)
-    if day is not None:
-        q = q.where(TransitTap.service_day == day)
-    if gate_id:
-        q = q.where(TransitTap.gate_id == gate_id)
-    if stop_id:
-        q = q.where(TransitTap.stop_id == stop_id)
-    if direction:
-        q = q.where(TransitTap.direction == direction)
-    if rider_ref:
-        q = q.where(TransitTap.rider_ref == rider_ref)
-    if after:
-        row = session.scalars(select(TransitTap.id).where(TransitTap.tap_id == after)).first()
-        if row is None:
-            raise InvalidTransitInput("unknown cursor")
-        q = q.where(TransitTap.id < row)
-    rows = list(session.scalars(q.order_by(TransitTap.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    out = [TapOut(tap_id=r.tap_id, rider_ref=r.rider_ref, gate_id=r.gate_id, stop_id=r.stop_id,
-                  network_id=r.network_id, direction=r.direction, at=datetime.fromtimestamp(r.at, UTC),
-                  service_day=r.service_day) for r in rows]
-    return out, (rows[-1].tap_id if more and rows else None)
 
 
 def certificate_issued(session: Session, serial: int) -> bool:
