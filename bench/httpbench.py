@@ -41,7 +41,7 @@ def spawn_server(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     """Start `onecity.app` under uvicorn in this environment, without waiting for it (see wait_ready)."""
     out = open(log, "wb")  # noqa: SIM115 - lives as long as the server
     return subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
-        [str(Path(sys.executable).parent / "uvicorn"), "onecity.app:create_app", "--factory", "--host", "127.0.0.1",
+        [str(Path(sys.executable).parent / "uvicorn"), "onecity.app:create_server_app", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
         cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=os.environ.copy(),
     )

@@ -244,13 +244,13 @@ async def drive(base: str, queues: list[tuple[Institution, Iterator[str]]], *, s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=8.0, help="length of the closed-loop spread phase")
-    ap.add_argument("--paced-seconds", type=float, default=6.0, help="length of the paced phase")
+    ap.add_argument("--paced-seconds", type=float, default=10.0, help="length of the paced phase")
     ap.add_argument("--load", type=float, default=0.5,
                     help="the paced phase offers this share of the closed-loop throughput")
     ap.add_argument("--hot-seconds", type=float, default=3.0, help="length of the hot-patient phase (0: skip)")
     ap.add_argument("--institutions", type=int, default=32, help="concurrent institutions (one client each)")
     ap.add_argument("--patients", type=int, default=4, help="insured patients per institution")
-    ap.add_argument("--visits", type=int, default=20, help="prepared visits per institution (spread phase)")
+    ap.add_argument("--visits", type=int, default=30, help="prepared visits per institution (spread phase)")
     ap.add_argument("--hot-visits", type=int, default=6, help="prepared visits of the hot patient per institution")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     ap.add_argument("--pgbench-seconds", type=int, default=6)

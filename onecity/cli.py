@@ -67,7 +67,7 @@ def serve(
     s = get_settings()
     if with_worker:
         _start_worker_thread()
-    uvicorn.run("onecity.app:create_app", factory=True, host=host or s.host, port=port or s.port,
+    uvicorn.run("onecity.app:create_server_app", factory=True, host=host or s.host, port=port or s.port,
                 log_config=None)
 
 
