@@ -147,7 +147,7 @@ async def drive(base: str, shops: list[Merchant], devices: list[Device], *, clie
                 return
             shop = shops[(i + n) % len(shops)]
             n += 1
-            code = totp.payment_code(device.secret, device.number, totp.time_step(time.time()))
+            code = totp.payment_code(device.secret, device.number, totp.time_step(int(time.time())))
             body = json.dumps({"out_trade_no": f"B{uuid.uuid4().hex[:24]}", "amount": PRICE,
                                "subject": "bench", "auth_code": code})
             headers = sign_request(shop.private_pem, shop.app_id, "POST", "/v1/merchant/payments", body)

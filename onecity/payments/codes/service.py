@@ -201,7 +201,7 @@ def current_code(session: Session, *, device_id: str, at: datetime | None = None
     """The code a device shows now (what its phone computes offline); for tests, demos and the CLI."""
     row = session.scalars(select(PaycodeDevice).where(PaycodeDevice.public_id == device_id)).one()
     raw = decrypt(row.secret_enc, purpose=_purpose(row.public_id))
-    step = totp.time_step((at or clock.now()).timestamp())
+    step = totp.time_step(int((at or clock.now()).timestamp()))
     return totp.payment_code(raw, row.number, step)
 
 
@@ -300,7 +300,7 @@ def consume_payment_code(session: Session, *, code: str, merchant_id: str) -> Co
         _record_wrong_guess(session, merchant_id)
         raise InvalidPaymentCode()
     raw = decrypt(device.secret_enc, purpose=_purpose(device.public_id))
-    now_step = totp.time_step(clock.now().timestamp())
+    now_step = totp.time_step(int(clock.now().timestamp()))
     step = _matching_step(raw, parts[1], range(now_step - SKEW_STEPS, now_step + SKEW_STEPS + 1))
     if step is None:
         old = _matching_step(raw, parts[1], range(now_step - EXPIRED_LOOKBACK_STEPS, now_step - SKEW_STEPS))

@@ -49,12 +49,13 @@ def hotp(secret: bytes, counter: int, *, digits: int = 6, algorithm: str = "SHA1
     return str(binary % 10**digits).zfill(digits)
 
 
-def time_step(unix_seconds: float, *, period: int = PERIOD_SECONDS) -> int:
-    return int(unix_seconds // period)
+def time_step(unix_seconds: int, *, period: int = PERIOD_SECONDS) -> int:
+    """The RFC 6238 time step of whole Unix seconds."""
+    return unix_seconds // period
 
 
 def totp(
-    secret: bytes, unix_seconds: float, *, digits: int = 8, algorithm: str = "SHA1", period: int = 30
+    secret: bytes, unix_seconds: int, *, digits: int = 8, algorithm: str = "SHA1", period: int = 30
 ) -> str:
     """RFC 6238 TOTP with T0 = 0."""
     return hotp(secret, time_step(unix_seconds, period=period), digits=digits, algorithm=algorithm)

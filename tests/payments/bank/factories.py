@@ -1,7 +1,7 @@
 """Test helpers for the bank channel: a simulated bank with chosen behaviour, bound cards, and moving
 the bank along with the clock (no sleeping).
 
-    bank = install_bank(timeout_rate=1.0)        # every submission times out
+    bank = install_bank(timeout_bp=10000)        # every submission times out
     card = bind_card(session, citizen)           # a valid card in the citizen's real name
     run_bank(seconds=10)                         # dispatch, let 10 s pass, the bank decides and calls back
 """
@@ -21,8 +21,8 @@ from onecity.payments.bank import service as bank
 from onecity.payments.bank.schemas import CardOut
 
 _SEQ = itertools.count(1)
-QUIET = {"timeout_rate": 0.0, "failure_rate": 0.0, "duplicate_callback_rate": 0.0, "lost_callback_rate": 0.0,
-         "min_delay_seconds": 3.0, "max_delay_seconds": 3.0}
+QUIET = {"timeout_bp": 0, "failure_bp": 0, "duplicate_callback_bp": 0, "lost_callback_bp": 0,
+         "min_delay_ms": 3_000, "max_delay_ms": 3_000}
 
 
 def install_bank(**config: Any) -> bank.SimulatedBank:

@@ -77,7 +77,7 @@ def test_the_bank_answers_later_and_the_top_up_waits_for_it(session: Session) ->
 
 
 def test_timeout_taken_by_the_bank_is_unknown_until_a_query_resolves_it(session: Session) -> None:
-    sim = install_bank(timeout_rate=1.0, timeout_taken_share=1.0, lost_callback_rate=1.0)
+    sim = install_bank(timeout_bp=10000, timeout_taken_bp=10000, lost_callback_bp=10000)
     cid, card_id, _ = _citizen_with_card(session)
     tid = _top_up(cid, card_id, 7_000)
     assert bank.dispatch() == {"timeout": 1}
@@ -94,11 +94,11 @@ def test_timeout_taken_by_the_bank_is_unknown_until_a_query_resolves_it(session:
 
 
 def test_timeout_lost_on_the_way_is_sent_again_under_the_same_id(session: Session) -> None:
-    sim = install_bank(timeout_rate=1.0, timeout_taken_share=0.0)
+    sim = install_bank(timeout_bp=10000, timeout_taken_bp=0)
     cid, card_id, number = _citizen_with_card(session)
     tid = _top_up(cid, card_id, 3_000)
     assert bank.dispatch() == {"timeout": 1}
-    sim.config.timeout_rate = 0.0  # the network recovers
+    sim.config.timeout_bp = 0  # the network recovers
     clock.advance(timedelta(seconds=30))
     assert bank.dispatch() == {"submitted": 1}  # query: never arrived → submitted again
     run_bank(seconds=5)
@@ -109,12 +109,12 @@ def test_timeout_lost_on_the_way_is_sent_again_under_the_same_id(session: Sessio
 
 
 def test_a_resubmission_the_bank_already_has_is_not_taken_twice(session: Session) -> None:
-    sim = install_bank(timeout_rate=1.0, timeout_taken_share=1.0)
+    sim = install_bank(timeout_bp=10000, timeout_taken_bp=10000)
     cid, card_id, number = _citizen_with_card(session)
     tid = _top_up(cid, card_id, 3_000)
     bank.dispatch()
     inst = _instruction(tid)
-    sim.config.timeout_rate = 0.0
+    sim.config.timeout_bp = 0
     result = sim.submit(bank.BankRequest(inst.public_id, "collect", number, "whoever", 3_000))
     assert result.status == "processing"
     assert [x["outcome"] for x in sim.submissions(inst.public_id)] == ["taken", "repeat"]
@@ -123,7 +123,7 @@ def test_a_resubmission_the_bank_already_has_is_not_taken_twice(session: Session
 
 
 def test_duplicate_callbacks_are_applied_once(session: Session) -> None:
-    install_bank(duplicate_callback_rate=1.0)
+    install_bank(duplicate_callback_bp=10000)
     cid, card_id, _ = _citizen_with_card(session)
     tid = _top_up(cid, card_id, 2_500)
     (out,) = run_bank(seconds=5)
@@ -240,8 +240,8 @@ def test_payout_for_settlement_is_idempotent_and_checks_the_holder(session: Sess
 def test_chaos_under_a_seed_every_instruction_ends_once_and_the_books_agree(session: Session) -> None:
     """Timeouts, lost and repeated callbacks and random refusals at once: after enough time, every
     top-up and withdrawal is final, and the wallet, the ledger and the bank agree to the fen."""
-    sim = install_bank(seed=11, timeout_rate=0.3, timeout_taken_share=0.5, duplicate_callback_rate=0.3,
-                       lost_callback_rate=0.2, failure_rate=0.3, min_delay_seconds=1, max_delay_seconds=20)
+    sim = install_bank(seed=11, timeout_bp=3000, timeout_taken_bp=5000, duplicate_callback_bp=3000,
+                       lost_callback_bp=2000, failure_bp=3000, min_delay_ms=1000, max_delay_ms=20000)
     people = []
     for _ in range(3):
         c = make_citizen(session, verified=True)

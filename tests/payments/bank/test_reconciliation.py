@@ -48,7 +48,7 @@ def test_a_clean_day_matches_every_line(session: Session) -> None:
 
 
 def test_bank_done_we_pending_is_resolved_by_posting(session: Session) -> None:
-    install_bank(lost_callback_rate=1.0)
+    install_bank(lost_callback_bp=10000)
     cid, (ref,) = _top_ups(session, 4_200)
     run_bank()  # decided at the bank; the callback is lost; our query is not due for 10 minutes
     with transaction() as s:
@@ -79,14 +79,14 @@ def test_mismatches_that_are_not_safe_to_fix_stay_open(session: Session) -> None
 
 
 def test_bank_done_we_failed_and_unknown_requests_are_reported(session: Session) -> None:
-    sim = install_bank(failure_rate=1.0)
+    sim = install_bank(failure_bp=10000)
     _cid, (ref,) = _top_ups(session, 500)
     run_bank()
     with transaction() as s:
         inst = bank.get_instruction(s, ref)
     assert inst.state == "failed"
     sim.tamper(inst.instruction_id, status="succeeded", failure_code=None, statement_date=DAY)
-    sim.config.failure_rate = 0.0
+    sim.config.failure_bp = 0
     sim.submit(bank.BankRequest("bki_not_ours", "payout", "6222020000000002", "某人", 999))
     clock.advance(timedelta(seconds=5))
     sim.run()

@@ -63,7 +63,7 @@ def test_device_api_provisions_a_secret_the_server_accepts(client: TestClient, s
     import base64
 
     secret = base64.urlsafe_b64decode(d["secret"] + "=" * (-len(d["secret"]) % 4))
-    code = totp.payment_code(secret, d["number"], totp.time_step(clock.now().timestamp()))
+    code = totp.payment_code(secret, d["number"], totp.time_step(int(clock.now().timestamp())))
     holder = codes.consume_payment_code(session, code=code, merchant_id="org_01TEST")
     assert holder.citizen_id == citizen.public_id
     session.rollback()  # SQLite: release the write lock before the app's next request

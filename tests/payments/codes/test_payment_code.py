@@ -33,7 +33,7 @@ def _secret(device: object) -> bytes:
 
 
 def _code(device: object, at: datetime) -> str:
-    return totp.payment_code(_secret(device), device.number, totp.time_step(at.timestamp()))  # type: ignore[attr-defined]
+    return totp.payment_code(_secret(device), device.number, totp.time_step(int(at.timestamp())))  # type: ignore[attr-defined]
 
 
 @pytest.fixture

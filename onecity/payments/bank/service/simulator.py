@@ -8,14 +8,15 @@ delivered by `run`, each in OneCity's own transaction, then marked delivered in 
 Behaviour (all rates from `SimulatorConfig`, env `ONECITY_BANK_SIM_*`; every random draw comes from
 a generator seeded with `seed` and the submission's or request's sequence number, so a run with the
 same seed and the same calls behaves the same):
-- a submission times out with `timeout_rate`; of those, a share `timeout_taken_share` did reach the
+Rates are integer basis points (10000 = always), times integer milliseconds.
+- a submission times out with `timeout_bp`; of those, a share `timeout_taken_bp` did reach the
   bank (it processes them), the others were lost on the way (`query` says `not_found`);
-- a request is decided `min_delay_seconds`..`max_delay_seconds` after it arrived (by `run`, driven by
+- a request is decided `min_delay_ms`..`max_delay_ms` after it arrived (by `run`, driven by
   `onecity.clock`): refused if the card is frozen (`card_frozen`), the holder's name is not the
   account's (`holder_mismatch`), a collect exceeds the card's balance (`bank_insufficient_funds`), or
-  at random with `failure_rate` (`bank_declined`); otherwise the money moves at the bank;
-- the result callback is lost with `lost_callback_rate` and sent twice with `duplicate_callback_rate`;
-  a callback OneCity fails to take is retried every `callback_retry_seconds` (doubling);
+  at random with `failure_bp` (`bank_declined`); otherwise the money moves at the bank;
+- the result callback is lost with `lost_callback_bp` and sent twice with `duplicate_callback_bp`;
+  a callback OneCity fails to take is retried every `callback_retry_ms` (doubling);
 - an account the bank has never seen is opened on first use with `default_balance` (tests and the
   demo set up particular accounts with `open_account`).
 """
@@ -26,6 +27,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -47,18 +49,26 @@ IDX_SIM_ACCOUNT = "bank_sim.account"
 IDX_SIM_HOLDER = "bank_sim.holder"
 
 
+BP = 10_000  # basis points: a rate of 10000 means always
+
+
+def _happens(rng: random.Random, bp: int) -> bool:
+    """One draw of an event that happens `bp` times in 10,000."""
+    return rng.random() * BP < bp
+
+
 class SimulatorConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ONECITY_BANK_SIM_", env_file=None, extra="ignore")
 
     seed: int = 2026
-    min_delay_seconds: float = 2.0
-    max_delay_seconds: float = 6.0
-    timeout_rate: float = 0.05
-    timeout_taken_share: float = 0.5
-    failure_rate: float = 0.02
-    duplicate_callback_rate: float = 0.1
-    lost_callback_rate: float = 0.02
-    callback_retry_seconds: float = 5.0
+    min_delay_ms: int = Field(default=2_000, ge=0)
+    max_delay_ms: int = Field(default=6_000, ge=0)
+    timeout_bp: int = Field(default=500, ge=0, le=BP)  # 5 %
+    timeout_taken_bp: int = Field(default=5_000, ge=0, le=BP)
+    failure_bp: int = Field(default=200, ge=0, le=BP)
+    duplicate_callback_bp: int = Field(default=1_000, ge=0, le=BP)
+    lost_callback_bp: int = Field(default=200, ge=0, le=BP)
+    callback_retry_ms: int = Field(default=5_000, ge=1)
     default_balance: int = 10_000_000  # ¥100,000 on a card the bank has not seen before
 
 
@@ -88,8 +98,8 @@ class SimulatedBank:
         with transaction() as s:
             seq = (s.scalar(select(func.count()).select_from(BankSimSubmission)) or 0) + 1
             rng = random.Random(f"{cfg.seed}:submit:{seq}")
-            timed_out = rng.random() < cfg.timeout_rate
-            reached = not timed_out or rng.random() < cfg.timeout_taken_share
+            timed_out = _happens(rng, cfg.timeout_bp)
+            reached = not timed_out or _happens(rng, cfg.timeout_taken_bp)
             existing = s.scalars(select(BankSimRequest).where(BankSimRequest.request_id == request.request_id)
                                  ).one_or_none()
             s.add(BankSimSubmission(request_id=request.request_id, timed_out=timed_out, at=now,
@@ -98,15 +108,15 @@ class SimulatedBank:
             if reached and existing is None:
                 account = self._account(s, request.account_number, holder=request.holder_name)
                 fate = random.Random(f"{cfg.seed}:request:{seq}")
-                delay = fate.uniform(cfg.min_delay_seconds, max(cfg.min_delay_seconds, cfg.max_delay_seconds))
+                delay_ms = fate.uniform(cfg.min_delay_ms, max(cfg.min_delay_ms, cfg.max_delay_ms))
                 row = BankSimRequest(
                     request_id=request.request_id, bank_ref=f"SB{ULID()}", kind=request.kind,
                     account_id=account.id, holder_index=_holder_index(request.holder_name), amount=request.amount,
                     currency=request.currency, status="processing", received_at=now,
-                    decide_at=now + timedelta(seconds=delay),
-                    fate={"decline": fate.random() < cfg.failure_rate,
-                          "lose_callback": fate.random() < cfg.lost_callback_rate,
-                          "repeat_callback": fate.random() < cfg.duplicate_callback_rate},
+                    decide_at=now + timedelta(milliseconds=delay_ms),
+                    fate={"decline": _happens(fate, cfg.failure_bp),
+                          "lose_callback": _happens(fate, cfg.lost_callback_bp),
+                          "repeat_callback": _happens(fate, cfg.duplicate_callback_bp)},
                 )
                 s.add(row)
                 s.flush()
@@ -186,7 +196,7 @@ class SimulatedBank:
                     cb = s.get(BankSimCallback, cb_id)
                     assert cb is not None
                     cb.attempts += 1
-                    cb.due_at = now + timedelta(seconds=self.config.callback_retry_seconds * 2 ** min(cb.attempts, 10))
+                    cb.due_at = now + timedelta(milliseconds=self.config.callback_retry_ms * 2 ** min(cb.attempts, 10))
                 failed += 1
                 continue
             with transaction() as s:
