@@ -287,12 +287,13 @@ def seed(session: Session, *, residents: int = DEFAULT_RESIDENTS, seed: int = po
     ids = seed_citizens(session, report)
     seed_links(session, report, ids)
     made = seed_orgs(session, report)
+    key_dir = key_dir or get_settings().key_dir / KEYS_SUBDIR
     if api_keys:
-        seed_api_keys(session, report, made, key_dir or get_settings().key_dir / KEYS_SUBDIR)
-    seed_money(session, report, ids, made, key_dir or get_settings().key_dir / KEYS_SUBDIR)
+        seed_api_keys(session, report, made, key_dir)
+    seed_money(session, report, ids, made, key_dir)
     seed_medinsure(session, report, ids, made)
     seed_transit(session, report, ids, made)
-    seed_credentials(session, report, ids, made, key_dir or get_settings().key_dir / KEYS_SUBDIR)
+    seed_credentials(session, report, ids, made, key_dir)
     return report
 
 
@@ -452,11 +453,14 @@ def seed_credentials(session: Session, report: SeedReport, ids: dict[str, str], 
             registered += 1
         issuer_of.update(dict.fromkeys(d.type_ids, issuer.issuer_id))
     issued = revoked = 0
+    held: dict[str, set[str]] = {}  # citizen id -> the types they held before this run
     for holder, type_id, claims in _demo_certificates():
         citizen_id, issuer_id = ids.get(holder.key), issuer_of.get(type_id)
         if citizen_id is None or issuer_id is None:
             continue
-        if any(c.type_id == type_id for c in credentials.list_for_citizen(session, citizen_id=citizen_id)):
+        if citizen_id not in held:
+            held[citizen_id] = {c.type_id for c in credentials.list_for_citizen(session, citizen_id=citizen_id)}
+        if type_id in held[citizen_id]:
             continue
         if type_id == "driving_licence":  # the first licence, then its replacement
             old = credentials.issue_credential(session, issuer_id=issuer_id, type_id=type_id, citizen_id=citizen_id,

@@ -64,7 +64,7 @@ def _ctx(request: Request, principal: Principal, **ctx: Any) -> dict[str, Any]:
             labels[n][0 if lang == "zh-CN" else 1] for n in names if n in labels)
 
     return {"local": _local, "day": _day, "last_day": _last_day, "home": HOME, "history": HISTORY, "field_list": field_list,
-            "config": {"citizen_id": principal.id, "now": clock.now().isoformat(), "lang": negotiate(request),
+            "config": {"citizen_id": principal.id, "now": clock.now().isoformat(), "lang": lang,
                        "rotate_s": presentation.ROTATE_S}, **ctx}
 
 

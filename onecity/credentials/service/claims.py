@@ -172,11 +172,6 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def holder_index(id_number: str) -> str:
-    """The blind index an unclaimed certificate keeps of its holder's ID number (identity's own)."""
-    return identity.id_number_index(id_number.strip().upper())
-
-
 def _claimable_query(citizen_id: str, index: str | None) -> Any:
     mine = Credential.holder_citizen_id == citizen_id
     cond = or_(mine, (Credential.holder_citizen_id.is_(None)) & (Credential.holder_id_index == index)) \
@@ -189,10 +184,15 @@ def _citizen_index(session: Session, citizen_id: str) -> str | None:
     return index
 
 
+def claimable_rows(session: Session, *, citizen_id: str) -> list[Credential]:
+    """The rows of the certificates the citizen may claim now, newest first."""
+    q = _claimable_query(citizen_id, _citizen_index(session, citizen_id)).order_by(Credential.id.desc())
+    return list(session.scalars(q))
+
+
 def claimable(session: Session, *, citizen_id: str) -> list[CredentialOut]:
     """The certificates the citizen may claim now, newest first (without claims)."""
-    q = _claimable_query(citizen_id, _citizen_index(session, citizen_id)).order_by(Credential.id.desc())
-    return [issuance._out(session, r) for r in session.scalars(q)]
+    return [issuance._out(session, r) for r in claimable_rows(session, citizen_id=citizen_id)]
 
 
 def claimable_detail(session: Session, *, citizen_id: str, credential_id: str) -> CredentialOut:

@@ -98,10 +98,6 @@ def _purpose(public_id: str) -> str:
     return f"credentials.claims.{public_id}"
 
 
-def _actor_id(actor: Principal | str) -> str:
-    return ((actor.id or actor.kind) if isinstance(actor, Principal) else actor)[:40]
-
-
 def _claims(row: Credential) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(fields.decrypt_str(row.claims_enc, purpose=_purpose(row.public_id)))
     return data
@@ -188,7 +184,7 @@ def issue_credential(session: Session, *, issuer_id: str, type_id: str, claims: 
     row = Credential(public_id=public_id, issuer_id=issuer.id, type_id=ctype.id, holder_citizen_id=citizen_id,
                      claims_enc=fields.encrypt(json.dumps(normalised, ensure_ascii=False), purpose=_purpose(public_id)),
                      status="valid", status_list_id=sl.id, status_idx=idx, valid_from=now,
-                     valid_until=_valid_until(ctype, normalised, now), issued_at=now, issued_by=_actor_id(actor),
+                     valid_until=_valid_until(ctype, normalised, now), issued_at=now, issued_by=issuers._actor_id(actor),
                      holder_id_index=holder_index)
     session.add(row)
     session.flush()

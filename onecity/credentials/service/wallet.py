@@ -38,11 +38,7 @@ def wallet(session: Session, *, citizen_id: str) -> list[WalletItem]:
     mine = session.scalars(select(Credential).where(Credential.holder_citizen_id == citizen_id,
                                                     Credential.holder_public_key.is_not(None))
                            .order_by(Credential.id.desc()))
-    out = [_item(session, r) for r in mine]
-    pending = [c.credential_id for c in claims.claimable(session, citizen_id=citizen_id)]
-    for cid in pending:
-        out.append(_item(session, issuance._row(session, cid)))
-    return out
+    return [_item(session, r) for r in [*mine, *claims.claimable_rows(session, citizen_id=citizen_id)]]
 
 
 def wallet_item(session: Session, *, citizen_id: str, credential_id: str) -> WalletItem:
@@ -50,6 +46,8 @@ def wallet_item(session: Session, *, citizen_id: str, credential_id: str) -> Wal
     claim; CredentialNotFound otherwise."""
     row = issuance._row(session, credential_id)
     if not (row.holder_citizen_id == citizen_id and row.holder_public_key is not None):
-        if credential_id not in {c.credential_id for c in claims.claimable(session, citizen_id=citizen_id)}:
-            raise issuance.CredentialNotFound()
+        try:
+            claims._claimable_row(session, citizen_id, credential_id)
+        except claims.CredentialNotClaimable:
+            raise issuance.CredentialNotFound() from None
     return _item(session, row, with_claims=True)

@@ -10,6 +10,7 @@ from datetime import datetime
 from onecity import money
 from onecity.clock import CITY_TZ
 from onecity.i18n import t
+from onecity.medinsure.service.payers import payer_kind
 
 PAYER_KINDS = ("fund", "personal_account", "family", "commercial", "wallet", "credit_line")
 
@@ -20,10 +21,6 @@ def yuan(fen: int | None) -> str:
 
 def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return dt.astimezone(CITY_TZ).strftime(fmt) if dt else "—"
-
-
-def payer_kind(payer: str) -> str:
-    return payer.split(":", 1)[0]
 
 
 def payer_label(lang: str, payer: str, names: Mapping[str, str] | None = None) -> str:

@@ -55,8 +55,7 @@ def _subject(session: Session, citizen_id: str, subject_citizen_id: str | None) 
     """The insured person the caller acts for: themselves, or a relative over whom they hold pay_medical."""
     if subject_citizen_id is None or subject_citizen_id == citizen_id:
         return insured_row(session, citizen_id)
-    if not family.has_scope(session, actor_citizen_id=citizen_id, subject_citizen_id=subject_citizen_id,
-                            scope=PAY_MEDICAL):
+    if not may_act_for(session, citizen_id=citizen_id, subject_citizen_id=subject_citizen_id):
         raise NotAllowedForRelative()
     return insured_row(session, subject_citizen_id)
 

@@ -30,8 +30,9 @@ def _account(session: Session, org_id: str, name: str) -> str:
                                name=f"{name} 医保结算 medical-insurance receivable").id
 
 
-def institution_out(session: Session, row: MedInstitution) -> InstitutionOut:
-    return InstitutionOut(org_id=row.org_id, name=orgs.org_names(session, [row.org_id]).get(row.org_id, row.org_id),
+def institution_out(session: Session, row: MedInstitution, names: dict[str, str] | None = None) -> InstitutionOut:
+    names = names if names is not None else orgs.org_names(session, [row.org_id])
+    return InstitutionOut(org_id=row.org_id, name=names.get(row.org_id, row.org_id),
                           kind=row.kind, level=row.level, city=row.city,  # type: ignore[arg-type]
                           ledger_account_id=row.ledger_account_id)
 
@@ -82,8 +83,7 @@ def list_institutions(session: Session, *, kind: str | None = None) -> list[Inst
         q = q.where(MedInstitution.kind == kind)
     rows = list(session.scalars(q))
     names = orgs.org_names(session, [r.org_id for r in rows])
-    return [InstitutionOut(org_id=r.org_id, name=names.get(r.org_id, r.org_id), kind=r.kind,  # type: ignore[arg-type]
-                           level=r.level, city=r.city, ledger_account_id=r.ledger_account_id) for r in rows]
+    return [institution_out(session, r, names) for r in rows]
 
 
 def institution_account_id(session: Session, org_id: str) -> str:

@@ -58,7 +58,7 @@ from onecity.payments.wallet import service as wallet
 
 
 def payer_kind(payer: str) -> str:
-    return payer.split(":", 1)[0] if ":" in payer else payer
+    return payer.split(":", 1)[0]
 
 
 LABELS = {"fund": "统筹基金 pooled fund", "personal_account": "个人账户 personal account",
@@ -78,6 +78,14 @@ def category_of(payer: str) -> str:
         kind, "self")
 
 
+def totals_by_category(totals: dict[str, int]) -> dict[str, int]:
+    """Payers' amounts summed by `category_of` (the fund's columns)."""
+    out = {"fund": 0, "personal": 0, "commercial": 0, "self": 0}
+    for payer, fen in totals.items():
+        out[category_of(payer)] += fen
+    return out
+
+
 @dataclass
 class Computation:
     """A bill's split and payers under the current figures (what pre-settlement shows, what settling applies)."""
@@ -91,7 +99,6 @@ class Computation:
     family_payers: list[str]
     pay_later: bool
     acc_row: MedAccumulator | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
     fees: list[MedFeeLine] = field(default_factory=list)  # the visit's fee lines as read for this split
     balances: dict[str, int] = field(default_factory=dict)  # available balances read for this split, by payer
 

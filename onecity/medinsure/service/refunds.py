@@ -41,7 +41,7 @@ from onecity.medinsure.service.insured import (
     store_accumulators,
     to_rules,
 )
-from onecity.medinsure.service.payers import category_of
+from onecity.medinsure.service.payers import totals_by_category
 from onecity.medinsure.service.settlement import REFUND_CODE, transfer_all
 from onecity.medinsure.service.visits import PARTLY_REFUNDED, REFUNDED, locked
 
@@ -110,9 +110,7 @@ def refund(session: Session, *, institution_org_id: str, settlement_id: str, lin
         raise BalanceInsufficient(detail="the institution's medical-insurance account cannot cover this refund")
 
     now = clock.now()
-    cats = {"fund": 0, "personal": 0, "commercial": 0, "self": 0}
-    for p, fen in by_payer.items():
-        cats[category_of(p)] += fen
+    cats = totals_by_category(by_payer)
     r = MedRefund(refund_id=new_id("mrf"), settlement_row_id=s.id, line_nos=wanted, by_payer=by_payer,
                   total_fen=total, fund_fen=cats["fund"], personal_fen=cats["personal"],
                   commercial_fen=cats["commercial"], self_fen=cats["self"], reason=reason,

@@ -47,12 +47,12 @@ from onecity.medinsure.service.institutions import institution_account_id
 from onecity.medinsure.service.insured import insured_by_row_id, store_accumulators
 from onecity.medinsure.service.payers import (
     Computation,
-    category_of,
     compute,
     counter_allowed,
     line_outs,
     payer_out,
     shares_of,
+    totals_by_category,
 )
 from onecity.medinsure.service.receipts import build_receipt, canonical
 from onecity.medinsure.service.visits import (
@@ -91,6 +91,11 @@ def presettlement_out(v: MedVisit, ins: MedInsured, comp: Computation, *, counte
 
 
 
+def _family_payers(v: MedVisit, chosen: list[str] | None) -> list[str]:
+    """The relatives chosen now, else those chosen at pre-settlement."""
+    return chosen if chosen is not None else list((v.presettlement or {}).get("family_payers", []))
+
+
 def _confirmation_event(v: MedVisit, pre: PresettlementOut) -> dict[str, Any]:
     return visit_event(v, confirmer_id=v.confirmer_id, policy_key=pre.policy_key, self_pay_fen=pre.self_pay_fen,
                        payers={p.payer: p.fen for p in pre.payers})
@@ -103,7 +108,7 @@ def presettle_visit(session: Session, v: MedVisit, *, family_payers: list[str] |
         raise VisitStateInvalid(detail=f"the visit is {v.status}; upload the fees first" if v.status == "open"
                                 else f"the visit is {v.status}")
     ins = insured or insured_by_row_id(session, v.insured_row_id)
-    chosen = family_payers if family_payers is not None else list((v.presettlement or {}).get("family_payers", []))
+    chosen = _family_payers(v, family_payers)
     comp = compute(session, v, ins, family_payers=chosen, pay_later=False, for_update=False)
     pre = presettlement_out(v, ins, comp, counter_allowed=counter_allowed(session, v, comp))
     v.presettlement = pre.model_dump(mode="json")
@@ -133,7 +138,7 @@ def quote(session: Session, *, citizen_id: str, visit_id: str, family_payers: li
     if v.status != PRESETTLED:
         raise VisitStateInvalid(detail=f"the visit is {v.status}")
     ins = insured_by_row_id(session, v.insured_row_id)
-    chosen = family_payers if family_payers is not None else list((v.presettlement or {}).get("family_payers", []))
+    chosen = _family_payers(v, family_payers)
     comp = compute(session, v, ins, family_payers=chosen, pay_later=pay_later, for_update=False,
                    payer_citizen_id=citizen_id)
     return presettlement_out(v, ins, comp, counter_allowed=False)
@@ -155,13 +160,6 @@ def pending_confirmations(session: Session, *, citizen_id: str) -> list[VisitOut
 
 
 # --- settling ------------------------------------------------------------------------------------
-
-
-def _totals_by_category(totals: dict[str, int]) -> dict[str, int]:
-    out = {"fund": 0, "personal": 0, "commercial": 0, "self": 0}
-    for payer, fen in totals.items():
-        out[category_of(payer)] += fen
-    return out
 
 
 def _check_available(session: Session, comp: Computation) -> None:
@@ -199,7 +197,7 @@ def _settle(session: Session, v: MedVisit, *, channel: str, confirmed_by: str, f
     now = clock.now()
     settlement_id = new_id("stl")
     totals = dict(comp.allocation.totals)
-    by_cat = _totals_by_category(totals)
+    by_cat = totals_by_category(totals)
     receipt = build_receipt(session, settlement_id, v, ins, comp, now)
     s = MedSettlement(
         settlement_id=settlement_id, visit_row_id=v.id, institution_org_id=v.institution_org_id,
@@ -257,7 +255,7 @@ def confirm(session: Session, *, citizen_id: str, visit_id: str, pay_later: bool
         return settlement_out(session, done, v)
     if v.status != PRESETTLED:
         raise VisitStateInvalid(detail=f"the visit is {v.status}")
-    chosen = family_payers if family_payers is not None else list((v.presettlement or {}).get("family_payers", []))
+    chosen = _family_payers(v, family_payers)
     return _settle(session, v, channel="app", confirmed_by=citizen_id, family_payers=chosen, pay_later=pay_later,
                    actor=citizen_id)
 
@@ -274,7 +272,7 @@ def settle(session: Session, *, institution_org_id: str, visit_id: str, counter:
         raise VisitStateInvalid(detail=f"the visit is {v.status}; pre-settle first")
     if not counter:
         raise CounterNotAllowed()
-    chosen = list((v.presettlement or {}).get("family_payers", []))
+    chosen = _family_payers(v, None)
     return _settle(session, v, channel="counter", confirmed_by=v.confirmer_id, family_payers=chosen,
                    pay_later=False, actor=actor or institution_org_id, insured=ins)
 

@@ -90,10 +90,6 @@ def as_bill_lines(fees: Sequence[MedFeeLine]) -> list[rules.BillLine]:
             for f in fees]
 
 
-def bill_lines(session: Session, v: MedVisit) -> list[rules.BillLine]:
-    return as_bill_lines(fee_lines(session, v))
-
-
 def visit_event(v: MedVisit, **extra: Any) -> dict[str, Any]:
     return {"visit_id": v.visit_id, "institution_org_id": v.institution_org_id, "citizen_id": v.citizen_id,
             "visit_type": v.visit_type, "status": v.status, "total_fen": v.total_fen, **extra}

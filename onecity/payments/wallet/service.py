@@ -32,7 +32,7 @@ from onecity.identity.orgs import service as orgs
 from onecity.ids import new_id
 from onecity.ledger import service as ledger
 from onecity.ledger.schemas import DEBITS_MUST_NOT_EXCEED_CREDITS, Balance, TransferOut
-from onecity.money import Money
+from onecity.money import yuan
 from onecity.payments.bank import service as bank
 from onecity.payments.bank.schemas import InstructionOut
 from onecity.payments.wallet.models import WalletBankTransfer
@@ -288,7 +288,7 @@ def top_up(session: Session, *, citizen_id: str, card_id: str, amount: int, acto
                                    card_id=card_id, amount=amount, purpose="wallet.top_up", code=TOP_UP_CODE)
     audit.record(session, actor=actor, action="wallet.top_up.request", subject_citizen_id=citizen_id,
                  resource=f"wallet_top_up/{row.public_id}",
-                 reason=f"从银行卡 {inst.account_masked} 充值 {Money(amount).format()} 元 / top-up from a bank card")
+                 reason=f"从银行卡 {inst.account_masked} 充值 {yuan(amount)} 元 / top-up from a bank card")
     return _out(row, inst)
 
 
@@ -321,7 +321,7 @@ def withdraw(session: Session, *, citizen_id: str, card_id: str, amount: int, gr
                                     card_id=card_id, amount=amount, purpose="wallet.withdraw", code=WITHDRAWAL_CODE)
     audit.record(session, actor=actor, action="wallet.withdraw.request", subject_citizen_id=citizen_id,
                  resource=f"wallet_withdrawal/{row.public_id}",
-                 reason=f"提现 {Money(amount).format()} 元到银行卡 {inst.account_masked}（已刷脸验证）"
+                 reason=f"提现 {yuan(amount)} 元到银行卡 {inst.account_masked}（已刷脸验证）"
                         " / withdrawal to a bank card after face verification")
     return _out(row, inst)
 
@@ -369,5 +369,5 @@ def seed_demo_wallets(session: Session, citizen_ids: list[str]) -> list[str]:
                               actor="cli:seed")
         t = top_up(session, citizen_id=cid, card_id=card.card_id, amount=DEMO_TOP_UP, actor="cli:seed",
                    client_key="demo:seed-top-up")
-        lines.append(f"wallet {cid}: card {card.masked}, top-up {Money(t.amount).format()} {t.status}")
+        lines.append(f"wallet {cid}: card {card.masked}, top-up {yuan(t.amount)} {t.status}")
     return lines

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from onecity.errors import Conflict, DomainError, InvalidInput, NotFound
+from onecity.errors import Conflict, InvalidInput, NotFound
 
 
 class RiderInArrears(Conflict):
@@ -66,9 +66,3 @@ class InvalidTransitInput(InvalidInput):
     message_zh = "乘车请求参数有误"
     message_en = "The transit request is not valid"
 
-
-class NoPlatformKey(DomainError):
-    code = "transit_no_platform_key"
-    status = 503
-    message_zh = "乘车码签发密钥不可用"
-    message_en = "The platform transit key is not available"

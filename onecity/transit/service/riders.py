@@ -13,6 +13,7 @@ import binascii
 import os
 from datetime import UTC, datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -60,10 +61,6 @@ def rider(session: Session, citizen_id: str) -> TransitRider:
     return row
 
 
-def rider_by_ref(session: Session, rider_ref: str) -> TransitRider | None:
-    return session.scalars(select(TransitRider).where(TransitRider.rider_ref == rider_ref)).one_or_none()
-
-
 def riders_by_ref(session: Session, refs: set[str]) -> dict[str, TransitRider]:
     if not refs:
         return {}
@@ -84,8 +81,6 @@ def decode_device_key(text: str) -> bytes:
     if len(raw) != 32:
         raise DeviceKeyInvalid()
     try:
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
         Ed25519PublicKey.from_public_bytes(raw)
     except ValueError as exc:
         raise DeviceKeyInvalid() from exc

@@ -36,7 +36,7 @@ from onecity.db import is_postgres, transaction
 from onecity.errors import Conflict, InvalidInput, NotFound
 from onecity.ids import new_id
 from onecity.ledger import service as ledger
-from onecity.money import Money
+from onecity.money import yuan
 from onecity.payments.bank.models import BankInstruction
 from onecity.payments.bank.schemas import InstructionOut, PayoutOut
 from onecity.payments.bank.service import cards
@@ -267,7 +267,7 @@ def finish(session: Session, inst: BankInstruction, result: BankResult, *, sourc
         outcome = "成功 succeeded" if result.status == "succeeded" else f"失败 failed ({inst.failure_code})"
         audit.record(session, actor=BANK_ACTOR, action=f"bank.{inst.kind}.{result.status}",
                      subject_citizen_id=inst.citizen_id, resource=f"bank_instruction/{inst.public_id}",
-                     reason=f"银行卡 {inst.account_masked} {what} {Money(inst.amount).format()} 元 {outcome}")
+                     reason=f"银行卡 {inst.account_masked} {what} {yuan(inst.amount)} 元 {outcome}")
     session.flush()
     return result.status
 
