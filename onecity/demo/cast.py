@@ -147,6 +147,8 @@ ORGS: tuple[DemoOrg, ...] = (
     DemoOrg("biller", "深圳市水务集团", "Shenzhen Water Group", ENTERPRISE, "water-group", "胡振华"),
     DemoOrg("biller", "深圳供电局", "Shenzhen Power Supply Bureau", ENTERPRISE, "power-supply", "郭立新"),
     DemoOrg("biller", "深圳市燃气集团", "Shenzhen Gas Group", ENTERPRISE, "gas-group", "罗美玲"),
+    DemoOrg("biller", "中国移动通信集团广东有限公司深圳分公司", "China Mobile Guangdong, Shenzhen Branch", ENTERPRISE,
+            "china-mobile", "钟晓峰"),
     DemoOrg("transit", "鹏城地铁", "Pengcheng Metro", ENTERPRISE, "metro", "梁宏伟"),
     DemoOrg("transit", "鹏城公交", "Pengcheng Bus", ENTERPRISE, "bus-group", "宋晓光"),
     DemoOrg("insurer", "鹏安健康保险股份有限公司", "Peng'an Health Insurance", ENTERPRISE, "pengan-health",
