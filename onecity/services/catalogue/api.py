@@ -19,7 +19,6 @@ from onecity.services.catalogue import service
 from onecity.services.catalogue.schemas import (
     CategoryOut,
     ItemVersionOut,
-    MeasuresReport,
     ServiceItemIn,
     ServiceItemOut,
 )
@@ -109,10 +108,3 @@ def publish(code: str, db: DbSession, p: Principal = Depends(ADMIN), city_code: 
 @router.post(f"{PREFIX}/admin/items/{{code}}/retire", response_model=ServiceItemOut)
 def retire(code: str, db: DbSession, p: Principal = Depends(ADMIN), city_code: CityCode = None) -> ServiceItemOut:
     return service.retire_item(db, code=code, actor=p, city_code=city_code)
-
-
-@router.get("/v1/services/measures", response_model=MeasuresReport)
-def measures(db: DbSession, p: Principal = Depends(ADMIN), city_code: CityCode = None,
-             agency_org_id: Annotated[str | None, Query(max_length=40)] = None) -> MeasuresReport:
-    """Zero-trip and one-trip shares, processing time and overdue applications, per city and agency."""
-    return service.measure(db, city_code=city_code, agency_org_id=agency_org_id)

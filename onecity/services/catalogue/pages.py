@@ -9,8 +9,7 @@ Citizen app (anyone may browse; applying needs a signed-in, verified citizen on 
 
 City administrators' console:
 - /console/services/catalogue — every service of the city with its newest version; create, edit
-  (the form as JSON Schema text, errors shown and nothing saved), publish, retire, history;
-- /console/services/measures — zero-trip / one-trip shares, processing time, overdue, per agency.
+  (the form as JSON Schema text, errors shown and nothing saved), publish, retire, history.
 
 Forms carry the session's CSRF token and redirect (303) on success; a failed form shows the error in
 the request's language and changes nothing.
@@ -19,10 +18,10 @@ the request's language and changes nothing.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -43,6 +42,7 @@ from onecity.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 ADMINS = console_allow("admin")
+Csrf = Annotated[str, Form(max_length=200)]
 HOME = "/app/services"
 CONSOLE = "/console/services/catalogue"
 APPLY = "/app/services/apply/"
@@ -74,7 +74,7 @@ def home(request: Request, db: DbSession, p: Principal = Depends(PUBLIC)) -> Res
     categories = service.list_categories(db)
     chosen = next((c for c in categories if c.code == category), None)
     listed = service.list_items(db, category=chosen.code) if chosen else []
-    popular = service.popular(db, limit=6)
+    popular = [i for i in service.popular(db, limit=6) if i.popularity > 0]  # used at least once
     recommended = service.recommended(db, limit=6)
     everything = service.list_items(db)
     zero = sum(1 for i in everything if i.trips == 0)
@@ -220,10 +220,10 @@ def console_new(request: Request, db: DbSession, p: Principal = Depends(ADMINS))
 
 
 @router.post(f"{CONSOLE}/new", response_class=HTMLResponse)
-def console_create(request: Request, db: DbSession, p: Principal = Depends(ADMINS),
+def console_create(request: Request, db: DbSession, csrf: Csrf = "", p: Principal = Depends(ADMINS),
                    data: FormData = Depends(_form)) -> Response:
+    require_csrf(p, csrf)
     form = {k: str(v) for k, v in data.items()}
-    require_csrf(p, form.get("csrf"))
     try:
         created = service.create_item(db, item=_parse(form, lang=negotiate(request)), actor=p)
     except DomainError as exc:
@@ -244,10 +244,10 @@ def console_item(code: str, request: Request, db: DbSession, p: Principal = Depe
 
 
 @router.post(f"{CONSOLE}/item/{{code}}", response_class=HTMLResponse)
-def console_save(code: str, request: Request, db: DbSession, p: Principal = Depends(ADMINS),
+def console_save(code: str, request: Request, db: DbSession, csrf: Csrf = "", p: Principal = Depends(ADMINS),
                  data: FormData = Depends(_form)) -> Response:
+    require_csrf(p, csrf)
     form = {k: str(v) for k, v in data.items()}
-    require_csrf(p, form.get("csrf"))
     city_code = form.get("city_code") or None
     item = service.get_item(db, code=code, city_code=city_code, latest=True)
     form["code"] = code
@@ -260,7 +260,6 @@ def console_save(code: str, request: Request, db: DbSession, p: Principal = Depe
 
 
 def _act(code: str, request: Request, db: Session, p: Principal, form: FormData, what: str) -> Response:
-    require_csrf(p, str(form.get("csrf") or ""))
     city_code = str(form.get("city_code") or "") or None
     try:
         if what == "published":
@@ -275,23 +274,14 @@ def _act(code: str, request: Request, db: Session, p: Principal, form: FormData,
 
 
 @router.post(f"{CONSOLE}/item/{{code}}/publish", response_class=HTMLResponse)
-def console_publish(code: str, request: Request, db: DbSession, p: Principal = Depends(ADMINS),
+def console_publish(code: str, request: Request, db: DbSession, csrf: Csrf = "", p: Principal = Depends(ADMINS),
                     form: FormData = Depends(_form)) -> Response:
+    require_csrf(p, csrf)
     return _act(code, request, db, p, form, "published")
 
 
 @router.post(f"{CONSOLE}/item/{{code}}/retire", response_class=HTMLResponse)
-def console_retire(code: str, request: Request, db: DbSession, p: Principal = Depends(ADMINS),
+def console_retire(code: str, request: Request, db: DbSession, csrf: Csrf = "", p: Principal = Depends(ADMINS),
                     form: FormData = Depends(_form)) -> Response:
+    require_csrf(p, csrf)
     return _act(code, request, db, p, form, "retired")
-
-
-# --- admin console: measures ----------------------------------------------------------------------
-
-@router.get("/console/services/measures", response_class=HTMLResponse)
-def console_measures(request: Request, db: DbSession, p: Principal = Depends(ADMINS)) -> Response:
-    city_code = request.query_params.get("city_code") or None
-    report = service.measure(db, city_code=city_code)
-    names = orgs.org_names(db, {a.agency_org_id for a in report.agencies if a.agency_org_id})
-    return render(request, "services_console_measures.html", principal_kind=p.kind, csrf=csrf_token(p),
-                  report=report, names=names)

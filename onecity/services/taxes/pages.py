@@ -83,10 +83,17 @@ def pay(request: Request, db: DbSession, p: Principal = Depends(CITIZEN), csrf: 
     return RedirectResponse(f"/app/services/taxes/receipts/{receipt.receipt_no}?done=paid", status_code=303)
 
 
-def _qr_svg(text: str) -> str:
+def _qr(text: str, kind: str) -> bytes:
     buf = io.BytesIO()
-    segno.make(text, error="m", micro=False).save(buf, kind="svg", scale=3, xmldecl=False, svgns=True)
-    return buf.getvalue().decode()
+    if kind == "svg":
+        segno.make(text, error="m", micro=False).save(buf, kind="svg", scale=3, xmldecl=False, svgns=True)
+    else:
+        segno.make(text, error="m", micro=False).save(buf, kind="png", scale=5, border=4)
+    return buf.getvalue()
+
+
+def _verify_url(request: Request, verify_path: str, signature: str) -> str:
+    return f"{str(request.base_url).rstrip('/')}{verify_path}?s={signature}"
 
 
 @router.get("/app/services/taxes/receipts/{receipt_no}", response_class=HTMLResponse)
@@ -96,8 +103,14 @@ def receipt_page(receipt_no: str, request: Request, db: DbSession, p: Principal 
     except DomainError as exc:
         db.rollback()
         return _home(request, db, p, status=exc.status, error=exc.title(negotiate(request)))
-    url = f"{str(request.base_url).rstrip('/')}{r.verify_path}?s={r.signature}"
-    return _render(request, "taxes_receipt.html", p, r=r, verify_url=url, qr_svg=_qr_svg(url))
+    url = _verify_url(request, r.verify_path, r.signature)
+    return _render(request, "taxes_receipt.html", p, r=r, verify_url=url, qr_svg=_qr(url, "svg").decode())
+
+
+@router.get("/app/services/taxes/receipts/{receipt_no}/qr.png")
+def receipt_qr(receipt_no: str, request: Request, db: DbSession, p: Principal = Depends(CITIZEN)) -> Response:
+    r = service.get_receipt(db, receipt_no=receipt_no[:40], citizen_id=_me(p))
+    return Response(_qr(_verify_url(request, r.verify_path, r.signature), "png"), media_type="image/png")
 
 
 @router.get("/verify/tax-receipt/{receipt_no}", response_class=HTMLResponse)

@@ -219,9 +219,11 @@ def pay(session: Session, *, citizen_id: str, assessment_ids: list[str], expecte
     if len({r.office_org_id for r in rows}) != 1:
         raise AssessmentInvalid(detail="pay one tax office's assessments at a time")
     today = _today()
-    items = [{"assessment_id": r.public_id, "item": r.item, "period": r.period, "amount_fen": r.amount_fen,
-              "surcharge_fen": rules.late_surcharge(r.amount_fen, r.due_on, today)} for r in rows]
-    total = sum(int(i["amount_fen"]) + int(i["surcharge_fen"]) for i in items)
+    surcharges = [rules.late_surcharge(r.amount_fen, r.due_on, today) for r in rows]
+    items: list[dict[str, Any]] = [{"assessment_id": r.public_id, "item": r.item, "period": r.period,
+                                    "amount_fen": r.amount_fen, "surcharge_fen": sc}
+                                   for r, sc in zip(rows, surcharges, strict=True)]
+    total = sum(r.amount_fen for r in rows) + sum(surcharges)
     if expected_fen is not None and expected_fen != total:
         raise TaxAmountChanged(expected_fen=expected_fen, due_fen=total)
     office = rows[0].office_org_id

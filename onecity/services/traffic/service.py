@@ -332,6 +332,12 @@ def record_violation(session: Session, *, authority_org_id: str, violation: Viol
     return _view(session, row)
 
 
+def known_capture(session: Session, *, authority_org_id: str, source_ref: str) -> bool:
+    """Whether the authority has recorded a violation under this capture id."""
+    return session.scalars(select(Violation.id).where(Violation.authority_org_id == authority_org_id,
+                                                      Violation.source_ref == source_ref)).first() is not None
+
+
 def record_batch(session: Session, *, authority_org_id: str, violations: list[ViolationIn],
                  actor: Principal | str) -> list[ViolationOut]:
     """A camera upload: every item needs its capture id; all are recorded or none (one bad item

@@ -16,7 +16,14 @@ from onecity.db import transaction
 from onecity.services.applications import service as apps
 from onecity.services.workflow.errors import IllegalTransition
 from tests.concurrency_helpers import run_all
-from tests.services.applications.factories import GOOD_FORM, applicant, citizen_principal, make_agency, make_item, staff_of
+from tests.services.applications.factories import (
+    GOOD_FORM,
+    applicant,
+    citizen_principal,
+    make_agency,
+    make_item,
+    staff_of,
+)
 
 pytestmark = pytest.mark.skipif(os.environ.get("ONECITY_TEST_DB") != "postgres",
                                 reason="row locks and concurrent transactions are tested on PostgreSQL")

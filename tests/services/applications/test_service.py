@@ -345,3 +345,38 @@ def test_overdue_visits_queue_and_measure_facts(session: Session) -> None:
     assert facts[second.id].outcome == "approved" and facts[second.id].visits == 1
     assert facts[second.id].trips_needed == 1 and facts[first.id].outcome is None
     assert apps.unread_count(session, citizen_id=p.id) == 5  # 2 submits, overdue, claim, approve
+
+
+def test_two_step_review_recommend_then_the_head_approves(session: Session) -> None:
+    agency = make_agency(session)
+    item = make_item(session, agency, workflow="review_two_step")
+    p = applicant(session)
+    _s, reviewer = staff_of(session, agency)
+    _h, head = staff_of(session, agency, roles=("admin",))
+    a = _submit(session, item, p)
+    apps.act(session, application_id=a.id, action="claim", principal=reviewer)
+    a = apps.act(session, application_id=a.id, action="recommend", principal=reviewer, reason="材料齐全")
+    assert a.state == "pending_approval"
+    with pytest.raises(ActionNotAllowed):  # a reviewer may not give the final approval
+        apps.act(session, application_id=a.id, action="approve", principal=reviewer)
+    a = apps.act(session, application_id=a.id, action="send_back", principal=head, reason="请核对等级")
+    assert a.state == "in_review" and a.assignee == reviewer.id
+    apps.act(session, application_id=a.id, action="recommend", principal=reviewer)
+    a = apps.act(session, application_id=a.id, action="approve", principal=head)
+    assert (a.state, a.outcome) == ("approved", "approved") and a.credential_id
+
+
+def test_the_periodic_job_marks_overdue_once(session: Session) -> None:
+    from onecity.services.applications import jobs
+
+    agency = make_agency(session)
+    item = make_item(session, agency, time_limit_days=0)
+    p = applicant(session)
+    a = _submit(session, item, p)
+    assert jobs.mark_overdue(session) == {"overdue": 0}
+    clock.freeze(clock.now() + timedelta(days=1, hours=1))
+    assert jobs.mark_overdue(session) == {"overdue": 1}
+    assert jobs.mark_overdue(session) == {"overdue": 0}
+    seen = apps.get_application(session, application_id=a.id)
+    assert seen.overdue and seen.events[-1].action == "overdue"
+    assert apps.list_notices(session, citizen_id=p.id)[0].title.zh.endswith("已超过承诺时限")

@@ -185,10 +185,13 @@ class clock_unchanged:  # noqa: N801 - a tiny context manager for readability
 def test_timeouts_busy_biller_and_lost_acknowledgements_end_confirmed_once(session):
     # Every first advice's acknowledgement is lost (the biller took it): the platform sends it again
     # and the biller acknowledges a second time; the biller is also busy 30 % of the time.
-    org, sim, bill, c = _setup(session, duplicate_ack_bp=10_000, failure_bp=3_000)
+    org, sim, bill, c = _setup(session, duplicate_ack_bp=10_000)
     pid = add_and_pay(session, citizen_id=c.public_id, org_id=org, account_no=WATER_NO, bill_id=bill, amount=8_640)
+    sim.config.failure_bp = 3_000
     session.commit()
-    run_dispatch(rounds=20, step=timedelta(minutes=2))
+    # Each round comes after the longest backoff (30 min): 3 good answers in 20 calls when 70 % are good
+    # fails with probability Σ_{k<3} C(20,k)·0.7^k·0.3^(20−k) ≈ 5·10⁻⁸.
+    run_dispatch(rounds=20, step=timedelta(minutes=31))
     session.expire_all()
     assert service.get_payment(session, payment_id=pid).state == "confirmed"
     session.commit()

@@ -76,6 +76,7 @@ def test_bad_input_is_problem_json_and_changes_nothing(client: TestClient, sessi
     shop = make_org(session, kind="merchant")
     h = _admin(session)
     session.commit()
+    agency_id = a.public_id  # read now: a rollback would expire it and reading it again opens a transaction
     cases = [
         (_body(a.public_id, form_schema={"type": "object", "properties": {"x": {"minLength": -1}}}, prefill={}),
          422, "service_form_schema_invalid"),
@@ -90,9 +91,9 @@ def test_bad_input_is_problem_json_and_changes_nothing(client: TestClient, sessi
         assert (r.status_code, r.json()["code"]) == (status, code), r.text
         assert r.headers["content-type"].startswith("application/problem+json")
     assert _rows(session) == 0
-    ok = client.post(f"{BASE}/admin/items", json=_body(a.public_id), headers={**h, "Idempotency-Key": "good"})
+    ok = client.post(f"{BASE}/admin/items", json=_body(agency_id), headers={**h, "Idempotency-Key": "good"})
     assert ok.status_code == 201
-    dup = client.post(f"{BASE}/admin/items", json=_body(a.public_id, fee_fen=5), headers={**h, "Idempotency-Key": "dup"})
+    dup = client.post(f"{BASE}/admin/items", json=_body(agency_id, fee_fen=5), headers={**h, "Idempotency-Key": "dup"})
     assert (dup.status_code, dup.json()["code"]) == (409, "service_item_exists")
     assert _rows(session) == 1
 
@@ -102,7 +103,9 @@ def test_only_administrators_edit(client: TestClient, session: Session) -> None:
     staff = make_staff(session, a, roles=["owner"])
     token = staff_token(session, staff)
     session.commit()
-    r = client.post(f"{BASE}/admin/items", json=_body(a.public_id),
+    agency_id = a.public_id
+    session.rollback()
+    r = client.post(f"{BASE}/admin/items", json=_body(agency_id),
                     headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "x"})
     assert r.status_code == 403
     assert client.get("/v1/services/measures").status_code == 401

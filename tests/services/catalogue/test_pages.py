@@ -84,23 +84,25 @@ def test_admin_editor_round_trip(app: Any, session: Session) -> None:
     admin = make_admin(session)
     session.commit()
     c = console(app, admin.username)
+    agency_id = agency.public_id
+    session.rollback()  # SQLite: every transaction takes the write lock, so the test holds none
     new = c.get("/console/services/catalogue/new")
     assert new.status_code == 200
     token = csrf_of(new.text)
     # a broken form schema: shown, nothing saved
     bad = c.post("/console/services/catalogue/new",
-                 data={**_form(agency.public_id, form_schema='{"type": "object", "properties": {"x": {"type": 5}}}',
+                 data={**_form(agency_id, form_schema='{"type": "object", "properties": {"x": {"type": 5}}}',
                                prefill="{}"), "csrf": token})
     assert bad.status_code == 422 and 'data-testid="error"' in bad.text and "JSON Schema" in bad.text
-    not_json = c.post("/console/services/catalogue/new", data={**_form(agency.public_id, materials="[oops"), "csrf": token})
+    not_json = c.post("/console/services/catalogue/new", data={**_form(agency_id, materials="[oops"), "csrf": token})
     assert not_json.status_code == 422 and "materials" in not_json.text
-    negative = c.post("/console/services/catalogue/new", data={**_form(agency.public_id, fee="-1.00"), "csrf": token})
+    negative = c.post("/console/services/catalogue/new", data={**_form(agency_id, fee="-1.00"), "csrf": token})
     assert negative.status_code == 422 and "fee_fen" in negative.text
     session.rollback()
     assert service.list_items(session, published_only=False) == []
     session.rollback()
     # created, then published
-    ok = c.post("/console/services/catalogue/new", data={**_form(agency.public_id), "csrf": token})
+    ok = c.post("/console/services/catalogue/new", data={**_form(agency_id), "csrf": token})
     assert ok.status_code == 303, ok.text
     editor = c.get(ok.headers["location"])
     assert "婚姻登记记录证明" in editor.text and 'data-testid="editor-publish"' in editor.text
@@ -111,7 +113,7 @@ def test_admin_editor_round_trip(app: Any, session: Session) -> None:
     session.rollback()
     # edited: a new draft version, the published one still live
     edit = c.post("/console/services/catalogue/item/civil.marriage.record",
-                  data={**_form(agency.public_id, fee="12.50", city_code="440300"), "csrf": token})
+                  data={**_form(agency_id, fee="12.50", city_code="440300"), "csrf": token})
     assert edit.status_code == 303
     session.rollback()
     assert service.get_item(session, code="civil.marriage.record").fee_fen == 0

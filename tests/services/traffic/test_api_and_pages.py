@@ -156,7 +156,7 @@ def test_the_console_records_and_shows_a_scannable_qr(client: Any, session: Any,
     assert home.status_code == 200
     r = client.post("/console/services/traffic/violations", follow_redirects=False,
                     data={"csrf": csrf_of(home.text), "plate": d.plate, "code": "1352", "place": "滨河大道",
-                          "occurred_at": clock.now().astimezone(clock.CITY_TZ).strftime("%Y-%m-%dT08:00")})
+                          "occurred_at": clock.now().astimezone(clock.CITY_TZ).strftime("%Y-%m-%dT%H:%M")})
     assert r.status_code == 303, r.text
     page = client.get(r.headers["location"])
     assert page.status_code == 200 and "<svg" in page.text

@@ -88,9 +88,6 @@ def _record(session: Session, *, target: Target, kind: str, bill_id: str, period
     if key is not None and session.scalar(select(BillPayment.id).where(BillPayment.bill_key == key)) is not None:
         raise BillAlreadyPaid()
     if target.for_relative:
-        family.act_for(session, actor_citizen_id=target.actor_id, subject_citizen_id=target.owner_id,
-                       scope="pay_bills", action="services.bills.pay", resource=f"bill_account/{target.account_id}",
-                       reason="代亲属缴费 (paid a relative's bill)")
         via = "family"
     row = BillPayment(public_id=pid, bill_key=key, account_row_id=target.account_row_id, account_id=target.account_id, owner_id=target.owner_id,
                       payer_id=target.actor_id, biller_org_id=target.route.org_id, kind=kind, bill_id=bill_id,
@@ -102,6 +99,11 @@ def _record(session: Session, *, target: Target, kind: str, bill_id: str, period
             session.flush()
     except IntegrityError as exc:  # another request paid this bill at the same moment
         raise BillAlreadyPaid() from exc
+    # The bill's row first, then the audit chain: every racer takes the locks in this order.
+    if target.for_relative:
+        family.act_for(session, actor_citizen_id=target.actor_id, subject_citizen_id=target.owner_id,
+                       scope="pay_bills", action="services.bills.pay", resource=f"bill_payment/{pid}",
+                       reason="代亲属缴费 (paid a relative's bill)")
     # The wallet cannot cover it: InsufficientFunds, and the whole transaction (the row too) rolls back.
     collection.collect(session, citizen_id=target.actor_id, payee_org_id=target.route.org_id, amount=amount,
                        code=PAY_CODE, ref=pid, transfer_id=row.transfer_id)

@@ -22,6 +22,7 @@ call's sequence, so the same seed and calls behave the same):
 
 from __future__ import annotations
 
+import hashlib
 import random
 from datetime import date, timedelta
 
@@ -183,7 +184,8 @@ class SimulatedBiller:
                    holder_masked: str = "*某") -> str:
         """Put a bill on the account (idempotent per account and period); returns its bill id."""
         self.open_account(account_no, holder_masked=holder_masked)
-        bill_id = f"{account_no}-{period}"
+        digest = hashlib.sha256(f"{self.org_id}:{account_no}:{period}".encode()).hexdigest()[:10].upper()
+        bill_id = f"B{period.replace('-', '')}{digest}"  # the biller's own id; it does not show the number
         with transaction() as s:
             exists = s.scalar(select(BillSimBill.id).where(BillSimBill.biller_org_id == self.org_id,
                                                            BillSimBill.bill_id == bill_id))

@@ -1,7 +1,7 @@
 """The service catalogue's API for pages, other sub-packages and the demo.
 
 Laid out by meaning: `items` (categories, items in versions, popularity), `search` (full text in
-Chinese and English), `measures` (the city's zero-trip / one-trip measures), `segment` (Chinese word
+Chinese and English), `segment` (Chinese word
 segmentation), `errors`.
 """
 
@@ -36,7 +36,6 @@ from onecity.services.catalogue.service.items import (
     update_item,
     validate,
 )
-from onecity.services.catalogue.service.measures import measure
 from onecity.services.catalogue.service.search import search
 
 __all__ = [
@@ -61,7 +60,6 @@ __all__ = [
     "list_categories",
     "list_items",
     "list_versions",
-    "measure",
     "popular",
     "publish_item",
     "recommended",

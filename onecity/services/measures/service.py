@@ -1,4 +1,5 @@
-"""The city's 一网通办 measures, per city and per agency, from real data.
+"""The city's 一网通办 measures, per city and per agency, from the published catalogue and the
+applications (its own sub-package: it reads both, and neither reads it).
 
 - services: of the published services, the share needing zero trips (零跑动, `trips == 0`) and at most
   one trip (最多跑一次, `trips <= 1`);
@@ -21,8 +22,10 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from onecity import clock
-from onecity.services.catalogue.schemas import Measures, MeasuresReport, ServiceItemOut, Share
-from onecity.services.catalogue.service.items import city, list_items
+from onecity.services.applications import service as applications
+from onecity.services.catalogue import service as catalogue
+from onecity.services.catalogue.schemas import ServiceItemOut
+from onecity.services.measures.schemas import Measures, MeasuresReport, Share
 
 COMPLETED_OUTCOMES = frozenset({"approved", "rejected"})
 
@@ -94,13 +97,11 @@ def report(*, city_code: str, services: Sequence[ServiceItemOut], facts: Iterabl
 
 
 def _facts(session: Session, city_code: str, agency_org_id: str | None) -> list[Fact]:
-    from onecity.services.applications import service as applications
-
     return list(applications.measure_facts(session, city_code=city_code, agency_org_id=agency_org_id))
 
 
 def measure(session: Session, *, city_code: str | None = None, agency_org_id: str | None = None) -> MeasuresReport:
     """The measures now, from the published catalogue and every application of the city."""
-    cc = city(city_code)
-    services = list_items(session, city_code=cc, agency_org_id=agency_org_id)
+    cc = catalogue.city(city_code)
+    services = catalogue.list_items(session, city_code=cc, agency_org_id=agency_org_id)
     return report(city_code=cc, services=services, facts=_facts(session, cc, agency_org_id), now=clock.now())

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from onecity import clock
 from onecity.services.applications.schemas import ApplicationFact
-from onecity.services.catalogue import service
 from onecity.services.catalogue.schemas import I18n, ServiceItemOut
-from onecity.services.catalogue.service.measures import compute, report, share
+from onecity.services.measures import service as measures
+from onecity.services.measures.service import compute, report, share
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -104,9 +104,9 @@ def test_measures_from_real_applications(session: Session) -> None:
     form = {"name": "张三", "purpose": "测试"}
     applications.submit(session, citizen_id=cid, service_code="m.instant", form=form, actor=cid)
     applications.submit(session, citizen_id=cid, service_code="m.review", form=form, actor=cid)
-    assert service.measure(session).city.open_overdue == 0
+    assert measures.measure(session).city.open_overdue == 0
     clock.advance(timedelta(days=3))  # the review's time limit is 1 day
-    r = service.measure(session)
+    r = measures.measure(session)
     assert r.city.services_published == 2
     assert r.city.services_zero_trips.permille == 500
     assert r.city.completed == 1 and r.city.completed_zero_trips.permille == 1000
