@@ -20,6 +20,7 @@ Glossary: 演示城市 demo city · 人口库 population registry · 实名认�
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import os
 from collections.abc import Callable
@@ -294,7 +295,21 @@ def seed(session: Session, *, residents: int = DEFAULT_RESIDENTS, seed: int = po
     seed_medinsure(session, report, ids, made)
     seed_transit(session, report, ids, made)
     seed_credentials(session, report, ids, made, key_dir)
+    seed_services(session, report, ids, made)
     return report
+
+
+# The city services' demo data, in dependency order: the catalogue first (every other area's service
+# items), then each area's records, then sample applications in the agencies' queues.
+SERVICES_AREAS = ("catalogue", "provident", "traffic", "taxes", "bills", "applications")
+
+
+def seed_services(session: Session, report: SeedReport, ids: dict[str, str], made: dict[str, orgs.Org]) -> None:
+    """City services (一网通办): the catalogue of the demo city's services across its agencies and
+    billers, provident-fund accounts with contribution history, vehicles, violations and fines,
+    tax assessments, utility accounts with bills, and applications in the agencies' queues."""
+    for area in SERVICES_AREAS:
+        importlib.import_module(f"onecity.demo.services_{area}").seed(session, report, ids, made)
 
 
 def seed_transit(session: Session, report: SeedReport, ids: dict[str, str], made: dict[str, orgs.Org]) -> None:

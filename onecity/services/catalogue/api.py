@@ -21,6 +21,7 @@ from onecity.services.catalogue.schemas import (
     ItemVersionOut,
     ServiceItemIn,
     ServiceItemOut,
+    ServicesPage,
 )
 
 router = APIRouter(tags=["services"])
@@ -28,6 +29,17 @@ router = APIRouter(tags=["services"])
 ADMIN = allow("admin")
 PREFIX = "/v1/services/catalogue"
 CityCode = Annotated[str | None, Query(max_length=12)]
+After = Annotated[str | None, Query(max_length=130)]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+def page(items: list[ServiceItemOut], after: str | None, limit: int) -> ServicesPage:
+    """Cursor pagination over the (category, code) order; the cursor is "<category>/<code>"."""
+    keyed = [(f"{i.category}/{i.code}", i) for i in items]
+    rest = [i for k, i in keyed if after is None or k > after]
+    chunk = rest[:limit]
+    more = len(rest) > limit
+    return ServicesPage(items=chunk, next_cursor=f"{chunk[-1].category}/{chunk[-1].code}" if more and chunk else None)
 
 
 @router.get(f"{PREFIX}/categories", response_model=list[CategoryOut])
@@ -35,12 +47,14 @@ def categories(db: DbSession, p: Principal = Depends(PUBLIC), city_code: CityCod
     return service.list_categories(db, city_code=city_code)
 
 
-@router.get(f"{PREFIX}/items", response_model=list[ServiceItemOut])
+@router.get(f"{PREFIX}/items", response_model=ServicesPage)
 def items(db: DbSession, p: Principal = Depends(PUBLIC), city_code: CityCode = None,
           category: Annotated[str | None, Query(max_length=40)] = None,
-          agency_org_id: Annotated[str | None, Query(max_length=40)] = None) -> list[ServiceItemOut]:
-    """The city's published services."""
-    return service.list_items(db, city_code=city_code, category=category, agency_org_id=agency_org_id)
+          agency_org_id: Annotated[str | None, Query(max_length=40)] = None,
+          after: After = None, limit: Limit = 100) -> ServicesPage:
+    """The city's published services, by category then code."""
+    found = service.list_items(db, city_code=city_code, category=category, agency_org_id=agency_org_id)
+    return page(found, after, limit)
 
 
 @router.get(f"{PREFIX}/items/{{code}}", response_model=ServiceItemOut)
@@ -72,10 +86,11 @@ def recommended(db: DbSession, p: Principal = Depends(PUBLIC), city_code: CityCo
 
 # --- city administrators --------------------------------------------------------------------------
 
-@router.get(f"{PREFIX}/admin/items", response_model=list[ServiceItemOut])
-def admin_items(db: DbSession, p: Principal = Depends(ADMIN), city_code: CityCode = None) -> list[ServiceItemOut]:
+@router.get(f"{PREFIX}/admin/items", response_model=ServicesPage)
+def admin_items(db: DbSession, p: Principal = Depends(ADMIN), city_code: CityCode = None, after: After = None,
+                limit: Limit = 100) -> ServicesPage:
     """Every code of the city with its newest version (drafts and retired ones included)."""
-    return service.list_items(db, city_code=city_code, published_only=False)
+    return page(service.list_items(db, city_code=city_code, published_only=False), after, limit)
 
 
 @router.get(f"{PREFIX}/admin/items/{{code}}", response_model=ServiceItemOut)

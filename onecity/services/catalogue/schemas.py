@@ -129,4 +129,7 @@ class CategoryIn(BaseModel):
 
 
 class ServicesPage(BaseModel):
+    """A page of services ordered by category then code; `next_cursor` goes in `?after=` for the next."""
+
     items: list[ServiceItemOut]
+    next_cursor: str | None = None

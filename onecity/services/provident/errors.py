@@ -50,7 +50,10 @@ class NotTheEmployer(Forbidden):
     message_en = "An employer can post contributions only for its own employees"
 
 
-class NotTheCentre(Forbidden):
+class NotTheCentre(NotFound):
+    """404, not 403: to the staff of another organisation the centre's accounts do not exist (as a
+    hospital that is not designated is, to a citizen, no hospital)."""
+
     code = "hpf_not_the_centre"
     message_zh = "仅公积金中心工作人员可以操作"
     message_en = "Only the provident fund centre's staff may do this"

@@ -94,6 +94,7 @@ class WithdrawalIn(BaseModel):
     registered_lease: bool = False
     price_fen: int | None = Field(default=None, gt=0, le=MAX_FEN)
     property_no: str | None = Field(default=None, min_length=4, max_length=60)
+    card_id: str | None = Field(default=None, min_length=1, max_length=40)  # a bound card; None = the wallet
 
 
 class WithdrawalOut(BaseModel):
@@ -111,6 +112,8 @@ class WithdrawalOut(BaseModel):
     price_fen: int | None
     property_masked: str | None
     application_id: str | None
+    payout_to: Literal["wallet", "card"]
+    payout_card_id: str | None
     refusal: str | None
     created_at: datetime
     decided_at: datetime | None

@@ -1,6 +1,7 @@
 """The provident fund's reactions to other modules' events: a withdrawal's application rejected (by
 staff or the automatic check) or withdrawn by the citizen releases the held amount back to the
-account (the withdrawal is refused; a later resubmission is a new withdrawal)."""
+account (the withdrawal is refused; a later resubmission is a new withdrawal); a payout to a bank
+card the bank returned refuses the withdrawal (the bank channel has put the money back)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,11 @@ def release_when_refused(session: Session, event: Event) -> None:
         return
     service.release_for_application(session, application_id=str(p["application_id"]),
                                     reason=f"办件 {p.get('reference')} {p.get('action')}")
+
+
+@subscriber("bank.payout.failed", name="services.provident.bank_returned")
+def bank_returned(session: Session, event: Event) -> None:
+    payout_id = str(event.payload.get("payout_id", ""))
+    if payout_id.startswith("hpw_"):
+        service.bank_returned(session, payout_id=payout_id,
+                              reason=str(event.payload.get("failure_code") or event.payload.get("reason") or "failed"))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from onecity.errors import Conflict, Forbidden, InvalidInput, NotFound
+from onecity.errors import Conflict, InvalidInput, NotFound
 
 
-class NotATaxOffice(Forbidden):
+class NotATaxOffice(NotFound):  # like any section an organisation does not have
     code = "tax_not_an_office"
     message_zh = "本机构不是税务机关"
     message_en = "Your organisation is not a tax office"

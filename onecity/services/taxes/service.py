@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from onecity import clock, outbox
+from onecity import clock, money, outbox
 from onecity.audit import service as audit
 from onecity.authz import Principal
 from onecity.config import get_settings
@@ -30,6 +30,8 @@ from onecity.identity import service as identity
 from onecity.identity.orgs import service as orgs
 from onecity.ids import new_id
 from onecity.services import collection
+from onecity.services.applications import service as applications
+from onecity.services.catalogue.schemas import I18n
 from onecity.services.taxes import rules, signing_key
 from onecity.services.taxes.errors import (
     AssessmentConflict,
@@ -155,6 +157,12 @@ def issue_assessment(session: Session, *, office_org_id: str, assessment: Assess
     audit.record(session, actor=actor, action="services.taxes.assessment.issue", subject_citizen_id=citizen.public_id,
                  resource=f"services/taxes/assessments/{row.public_id}",
                  reason=f"应缴税费 {description} (tax assessed)")
+    spec = rules.ITEMS[row.item]
+    amount = money.yuan(row.amount_fen)
+    applications.notify(session, citizen_id=row.citizen_id, link="/app/services/taxes",
+                        title=I18n(zh=f"待缴{spec['zh']}", en=f"{spec['en']} due"),
+                        body=I18n(zh=f"{description}：{amount}元，请于{row.due_on}前缴纳。",
+                                  en=f"{description}: {amount} yuan, due by {row.due_on}."))
     outbox.emit(session, "services.taxes.assessed", {"assessment_id": row.public_id, "citizen_id": row.citizen_id,
                                                      "item": row.item, "amount_fen": row.amount_fen})
     return _outs(session, [row])[0]

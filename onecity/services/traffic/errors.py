@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from onecity.errors import Conflict, Forbidden, InvalidInput, NotFound
+from onecity.errors import Conflict, InvalidInput, NotFound
 
 
 class PlateInvalid(InvalidInput):
@@ -71,7 +71,7 @@ class ViolationConflict(Conflict):
     message_en = "A different violation was already recorded for this capture id"
 
 
-class NotAnAuthority(Forbidden):
+class NotAnAuthority(NotFound):  # like any section an organisation does not have
     code = "traffic_not_an_authority"
     message_zh = "本机构不是交通管理部门"
     message_en = "Your organisation is not a traffic-police authority"

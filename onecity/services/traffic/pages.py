@@ -10,7 +10,7 @@ request's language and changes nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -25,8 +25,8 @@ from onecity.i18n import negotiate, t
 from onecity.identity.orgs.console import console_allow, csrf_ok, csrf_token
 from onecity.payments.checkout import service as checkout
 from onecity.services.traffic import qr, service
-from onecity.services.traffic.errors import NotAnAuthority, ViolationInvalid
-from onecity.services.traffic.schemas import ViolationIn
+from onecity.services.traffic.errors import LicenceInvalid, NotAnAuthority, PlateInvalid, ViolationInvalid
+from onecity.services.traffic.schemas import LicenceIn, VehicleIn, ViolationIn
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +34,8 @@ router = APIRouter(include_in_schema=False)
 CITIZEN = allow_page("citizen", verified=True)
 STAFF = console_allow("staff", roles={"owner", "admin", "operator", "reviewer"})
 RECORDERS = console_allow("staff", roles={"owner", "admin", "operator"})
-_NOTICES = {"recorded": "services.traffic.console.notice.recorded", "paid": "services.traffic.notice.paid"}
+_NOTICES = {"recorded": "services.traffic.console.notice.recorded", "paid": "services.traffic.notice.paid",
+            "vehicle": "services.traffic.console.notice.vehicle", "licence": "services.traffic.console.notice.licence"}
 
 
 def yuan(fen: int | None) -> str:
@@ -96,10 +97,12 @@ def _decision(request: Request, db: DbSession, p: Principal, decision_no: str, *
               error: str | None = None) -> Response:
     try:
         decision = service.get_decision(db, decision_no=decision_no, viewer_citizen_id=_me(p))
+        code = service.decision_qr(db, decision_no=decision.decision_no)
     except DomainError as exc:
         db.rollback()
         return _home(request, db, p, status=exc.status, error=exc.title(negotiate(request)))
-    return _render(request, "traffic_decision.html", p, status=status, error=error, d=decision)
+    return _render(request, "traffic_decision.html", p, status=status, error=error, d=decision,
+                   qr_svg=qr.svg(code.payload, scale=3))
 
 
 @router.get("/app/services/traffic/decision/{decision_no}", response_class=HTMLResponse)
@@ -192,3 +195,48 @@ def console_qr_png(decision_no: str, db: DbSession, p: Principal = Depends(STAFF
     code = service.decision_qr(db, decision_no=decision_no[:40], authority_org_id=p.org_id or "")
     return Response(qr.png(code.payload), media_type="image/png",
                     headers={"Content-Disposition": f'inline; filename="decision-{code.decision_no}.png"'})
+
+
+@router.post("/console/services/traffic/vehicles", response_class=HTMLResponse)
+def console_vehicle(request: Request, db: DbSession, p: Principal = Depends(RECORDERS), csrf: str = Form(""),
+                    plate: str = Form("", max_length=20), vehicle_type: str = Form("small_car", max_length=20),
+                    owner_id_number: str = Form("", max_length=18)) -> Response:
+    """Register a vehicle to its owner (车辆登记)."""
+    lang = negotiate(request)
+    form = {"v_plate": plate, "v_type": vehicle_type, "v_owner": owner_id_number}
+    if not csrf_ok(p, csrf):
+        return _console(request, db, p, status=403, error=t(lang, "identity.error.csrf"), form=form)
+    try:
+        service.authority_of(db, p.org_id)
+        try:
+            body = VehicleIn(plate=plate, vehicle_type=vehicle_type, owner_id_number=owner_id_number.strip())  # type: ignore[arg-type]
+        except ValidationError as exc:
+            raise PlateInvalid(detail=str(exc.errors()[0].get("loc"))) from exc
+        service.register_vehicle(db, vehicle=body, actor=p)
+    except DomainError as exc:
+        db.rollback()
+        return _console(request, db, p, status=exc.status, error=exc.title(lang), form=form)
+    return RedirectResponse("/console/services/traffic?done=vehicle", status_code=303)
+
+
+@router.post("/console/services/traffic/licences", response_class=HTMLResponse)
+def console_licence(request: Request, db: DbSession, p: Principal = Depends(RECORDERS), csrf: str = Form(""),
+                    id_number: str = Form("", max_length=18), licence_class: str = Form("C1", max_length=4),
+                    cycle_start: str = Form("", max_length=10)) -> Response:
+    """A driving licence record (its number is the holder's ID number; the first scoring cycle's start)."""
+    lang = negotiate(request)
+    form = {"l_id": id_number, "l_class": licence_class, "l_start": cycle_start}
+    if not csrf_ok(p, csrf):
+        return _console(request, db, p, status=403, error=t(lang, "identity.error.csrf"), form=form)
+    try:
+        service.authority_of(db, p.org_id)
+        try:
+            body = LicenceIn(id_number=id_number.strip(), licence_class=licence_class,
+                             cycle_start=date.fromisoformat(cycle_start))
+        except (ValidationError, ValueError) as exc:
+            raise LicenceInvalid() from exc
+        service.register_licence(db, licence=body, actor=p)
+    except DomainError as exc:
+        db.rollback()
+        return _console(request, db, p, status=exc.status, error=exc.title(lang), form=form)
+    return RedirectResponse("/console/services/traffic?done=licence", status_code=303)

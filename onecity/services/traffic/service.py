@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from onecity import clock, outbox
+from onecity import clock, money, outbox
 from onecity.audit import service as audit
 from onecity.authz import Principal
 from onecity.config import get_settings
@@ -36,6 +36,8 @@ from onecity.identity.orgs import service as orgs
 from onecity.identity.resident_id import mask_id_number
 from onecity.ids import new_id
 from onecity.services import collection
+from onecity.services.applications import service as applications
+from onecity.services.catalogue.schemas import I18n
 from onecity.services.traffic import qr, rules
 from onecity.services.traffic.errors import (
     DecisionNotFound,
@@ -326,6 +328,13 @@ def record_violation(session: Session, *, authority_org_id: str, violation: Viol
     audit.record(session, actor=actor, action="services.traffic.violation.decide", subject_citizen_id=driver,
                  resource=f"services/traffic/decisions/{row.decision_no}",
                  reason=f"交通违法处罚决定 {row.code} (penalty decision)")
+    for citizen in dict.fromkeys((vehicle.owner_citizen_id, driver)):
+        applications.notify(session, citizen_id=citizen, link=f"/app/services/traffic/decision/{row.decision_no}",
+                            title=I18n(zh="交通违法处罚决定", en="Traffic penalty decision"),
+                            body=I18n(zh=f"{rules.mask_plate(plate)} {row.place}：{row.description}，罚款"
+                                         f"{money.yuan(fine)}元，记{row.points}分。决定书编号{row.decision_no}",
+                                      en=f"{rules.mask_plate(plate)} at {row.place}: fine {money.yuan(fine)} "
+                                         f"yuan, {row.points} points. Decision {row.decision_no}"))
     outbox.emit(session, "services.traffic.violation_decided",
                 {"decision_no": row.decision_no, "violation_id": row.public_id, "driver_citizen_id": driver,
                  "owner_citizen_id": vehicle.owner_citizen_id, "fine_fen": fine, "points": row.points})

@@ -61,6 +61,8 @@ def test_the_form_is_generated_and_a_refused_post_changes_nothing(app, session: 
     html = page.text
     assert 'data-testid="consent-prompt"' in html and 'name="f.level"' in html and 'type="date"' in html
     assert "四级/中级工" in html and 'type="checkbox" name="f.agree"' in html and "证件照" in html
+    english = c.get(f"/app/services/apply/{item.code}?lang=en").text
+    assert "Occupation" in english and "Years of experience" in english and "Allow and fill in" in english
     before = _counts(session)
     forged = c.post(f"/app/services/apply/{item.code}", data={"csrf": "forged", "f.qualification": "电工"})
     assert forged.status_code == 403
@@ -76,7 +78,7 @@ def test_the_form_is_generated_and_a_refused_post_changes_nothing(app, session: 
                                                           "f.agree": "on"})
     assert ok.status_code == 303 and ok.headers["location"].startswith("/app/services/applications/app_")
     listing = c.get("/app/services/applications")
-    assert "职业技能等级认定" in listing.text and "已提交" in listing.text
+    assert "Skill level certification" in listing.text and "Submitted" in listing.text  # the lang cookie stays
 
 
 def test_nobody_sees_anothers_application(app, session: Session) -> None:  # type: ignore[no-untyped-def]

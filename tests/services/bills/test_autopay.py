@@ -3,7 +3,7 @@ they are told and nothing is paid; every (account, bill) is decided once, howeve
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select

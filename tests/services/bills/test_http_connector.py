@@ -15,11 +15,24 @@ import pytest
 from onecity import clock
 from onecity.crypto import signing as crypto_signing
 from onecity.identity.orgs import service as orgs
-from onecity.identity.orgs.signatures import APP_ID, NONCE, SIGNATURE, TIMESTAMP, canonical_string, sign_request
+from onecity.identity.orgs.signatures import (
+    APP_ID,
+    NONCE,
+    SIGNATURE,
+    TIMESTAMP,
+    canonical_string,
+    sign_request,
+)
 from onecity.services.bills import service
 from onecity.services.bills.errors import AccountUnknownAtBiller, BillerUnavailable
 from tests.identity.orgs.factories import make_api_key
-from tests.services.bills.factories import WATER_NO, citizen, install_sim, make_biller, run_dispatch, wallet_fen
+from tests.services.bills.factories import (
+    WATER_NO,
+    citizen,
+    make_biller,
+    run_dispatch,
+    wallet_fen,
+)
 
 ENDPOINT = "https://biller.example/api"
 

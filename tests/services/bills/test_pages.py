@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from onecity import clock
 from onecity.identity.sessions import create_session
 from onecity.services.bills.models import BillAccount, BillPayment
-from tests.services.bills.factories import WATER_NO, citizen, install_sim, make_biller, relatives, run_dispatch, wallet_fen
+from tests.services.bills.factories import (
+    WATER_NO,
+    citizen,
+    install_sim,
+    make_biller,
+    relatives,
+    run_dispatch,
+    wallet_fen,
+)
 
 HOME = "/app/services/bills"
 

@@ -36,7 +36,7 @@ def test_public_reads(client: TestClient, session: Session) -> None:
               name=("住房公积金租房提取", "Provident fund withdrawal for rent"))
     make_item(session, a, code="draft.one", publish=False)
     session.commit()
-    assert [i["code"] for i in client.get(f"{BASE}/items").json()] == ["hpf.withdraw.rent"]
+    assert [i["code"] for i in client.get(f"{BASE}/items").json()["items"]] == ["hpf.withdraw.rent"]
     one = client.get(f"{BASE}/items/hpf.withdraw.rent").json()
     assert (one["version"], one["trips"], one["name"]["en"]) == (1, 0, "Provident fund withdrawal for rent")
     draft = client.get(f"{BASE}/items/draft.one")
@@ -66,7 +66,7 @@ def test_admin_create_edit_publish_retire(client: TestClient, session: Session) 
     assert [v["status"] for v in client.get(f"{BASE}/admin/items/{code}/versions", headers=h).json()] == [
         "published", "retired"]
     client.post(f"{BASE}/admin/items/{code}/retire", headers={**h, "Idempotency-Key": "k5"})
-    assert client.get(f"{BASE}/items").json() == []
+    assert client.get(f"{BASE}/items").json() == {"items": [], "next_cursor": None}
     again = client.post(f"{BASE}/admin/items/{code}/retire", headers={**h, "Idempotency-Key": "k6"})
     assert again.status_code == 409 and again.json()["code"] == "service_item_status_conflict"
 
@@ -96,6 +96,17 @@ def test_bad_input_is_problem_json_and_changes_nothing(client: TestClient, sessi
     dup = client.post(f"{BASE}/admin/items", json=_body(agency_id, fee_fen=5), headers={**h, "Idempotency-Key": "dup"})
     assert (dup.status_code, dup.json()["code"]) == (409, "service_item_exists")
     assert _rows(session) == 1
+
+
+def test_items_are_paged(client: TestClient, session: Session) -> None:
+    a = make_org(session, kind="agency")
+    for code, category in (("a.one", "traffic"), ("b.two", "household"), ("c.three", "household")):
+        make_item(session, a, code=code, category=category)
+    session.commit()
+    first = client.get(f"{BASE}/items", params={"limit": 2}).json()
+    assert [i["code"] for i in first["items"]] == ["b.two", "c.three"]  # household before traffic
+    second = client.get(f"{BASE}/items", params={"limit": 2, "after": first["next_cursor"]}).json()
+    assert [i["code"] for i in second["items"]] == ["a.one"] and second["next_cursor"] is None
 
 
 def test_only_administrators_edit(client: TestClient, session: Session) -> None:

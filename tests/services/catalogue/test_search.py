@@ -65,6 +65,7 @@ def test_nonsense_and_empty_find_nothing(session: Session) -> None:
     assert codes(session, "火星签证") == []
     assert codes(session, "") == []
     assert codes(session, "  !!! ") == []
+    assert codes(session, "driving or xyzzy") == []  # "or" is a word here, not an operator
 
 
 @pytest.mark.usefixtures("catalogue")

@@ -114,7 +114,7 @@ def test_only_the_centres_staff_use_the_centre_routes(client: TestClient, sessio
     body = {"citizen_id": p.id, "employer_name": employer.name_zh, "employer_uscc": employer.uscc,
             "base_fen": 1_000_000, "employee_rate_bp": 500, "employer_rate_bp": 500}
     r = client.post("/v1/services/provident/centre/accounts", headers=_bearer(outsider, "o1"), json=body)
-    assert r.status_code == 403 and r.json()["code"] == "hpf_not_the_centre"
+    assert r.status_code == 404 and r.json()["code"] == "hpf_not_the_centre"
     r = client.post("/v1/services/provident/centre/accounts", headers=_bearer(clerk, "c1"), json=body)
     assert r.status_code == 201, r.text
     no = r.json()["account_no"]

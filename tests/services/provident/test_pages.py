@@ -92,7 +92,7 @@ def test_console_is_for_the_centres_staff(client: TestClient, session: Session) 
     outsider = make_staff(session, make_org(session, kind="agency"), roles=["operator"])
     _cookie(client, session, "staff", outsider.public_id)
     r = client.get("/console/services/provident")
-    assert r.status_code == 403 and "不是本市住房公积金管理中心" in r.text
+    assert r.status_code == 404 and "不是本市住房公积金管理中心" in r.text
     clerk = make_staff(session, centre, roles=["operator"])
     csrf = _cookie(client, session, "staff", clerk.public_id)
     assert client.get("/console/services/provident").status_code == 200

@@ -12,6 +12,7 @@ from onecity import clock
 from onecity.errors import DomainError
 from onecity.payments.wallet import service as wallet
 from onecity.services import collection
+from onecity.services.applications import service as applications
 from onecity.services.taxes import service
 from onecity.services.taxes.models import TaxAssessment, TaxReceipt
 from onecity.services.taxes.schemas import AssessmentIn
@@ -38,6 +39,8 @@ def test_paying_two_items_gives_one_signed_receipt(session: Session, bureau: Bur
     assert collection.received(session, bureau.org.public_id) == 153_950
     assert r.receipt_no.startswith("44030020261126") and len(r.receipt_no) == 22
     assert [i.item for i in r.items] == ["vehicle_vessel", "flexible_social_insurance"]
+    assert [n.title.zh for n in applications.list_notices(session, citizen_id=p.id)] == [
+        "待缴灵活就业人员社会保险费", "待缴车船税"]
     assert service.verify_receipt(session, receipt_no=r.receipt_no).valid
     assert service.verify_receipt(session, receipt_no=r.receipt_no, signature=r.signature).valid
     mine = service.my_taxes(session, citizen_id=p.id)

@@ -196,3 +196,27 @@ def test_two_payers_at_once_pay_the_fine_once(session: Any, traffic: Traffic) ->
     with transaction() as s:
         assert collection.received(s, traffic.org.public_id) == 20_000
         assert sum(wallet.wallet_balance(s, c) for c in payers) == 6 * 50_000 - 20_000
+
+
+def test_the_console_registers_vehicles_and_licences(client: Any, session: Any, traffic: Traffic) -> None:
+    p = person(session)
+    session.commit()
+    console_login(client, traffic.staff.username, next="/console/services/traffic")
+    csrf = csrf_of(client.get("/console/services/traffic").text)
+    bad = client.post("/console/services/traffic/vehicles", data={"csrf": csrf, "plate": "粤BI2345",
+                                                                  "vehicle_type": "small_car",
+                                                                  "owner_id_number": p.id_number})
+    assert bad.status_code == 422 and "号牌号码格式不正确" in bad.text
+    r = client.post("/console/services/traffic/vehicles", follow_redirects=False,
+                    data={"csrf": csrf, "plate": "粤B·FA1234", "vehicle_type": "small_car", "owner_id_number": p.id_number})
+    assert r.status_code == 303, r.text
+    future = client.post("/console/services/traffic/licences", data={"csrf": csrf, "id_number": p.id_number,
+                                                                     "licence_class": "C1", "cycle_start": "2030-01-01"})
+    assert future.status_code == 422
+    r = client.post("/console/services/traffic/licences", follow_redirects=False,
+                    data={"csrf": csrf, "id_number": p.id_number, "licence_class": "C1", "cycle_start": "2019-07-01"})
+    assert r.status_code == 303, r.text
+    with transaction() as s:
+        assert [v.plate for v in service.vehicles_of(s, citizen_id=p.id)] == ["粤BFA1234"]
+        lic = service.licence_of(s, citizen_id=p.id)
+        assert lic is not None and (lic.cycle_start.isoformat(), lic.points_used) == ("2026-07-01", 0)

@@ -14,6 +14,7 @@ from onecity.errors import DomainError
 from onecity.ledger.service.errors import InsufficientFunds
 from onecity.payments.wallet import service as wallet
 from onecity.services import collection
+from onecity.services.applications import service as applications
 from onecity.services.traffic import qr, rules, service, signing_key
 from onecity.services.traffic.models import Violation
 from onecity.services.traffic.schemas import LicenceIn, VehicleIn
@@ -73,6 +74,9 @@ def test_a_decision_gets_a_checked_number_and_its_points_go_to_the_driver(sessio
     assert (v.points, v.fine_fen, v.status, v.penalty_fen, v.due_fen) == (6, 20_000, "unpaid", 0, 20_000)
     lic = service.licence_of(session, citizen_id=d.id)
     assert lic is not None and (lic.points_used, lic.points_left) == (6, 6)
+    notices = applications.list_notices(session, citizen_id=d.id)
+    assert [n.link for n in notices] == [f"/app/services/traffic/decision/{v.decision_no}"]
+    assert "200.00" in notices[0].body.zh and "6分" in notices[0].body.zh
     # a named driver takes the points instead of the owner
     driver = make_driver(session)
     decide(session, traffic, d, code="1240", driver_id_number=driver.person.id_number)  # phone: 3 points

@@ -48,7 +48,7 @@ def _int(text: str) -> Any:
     try:
         return int(text.strip())
     except ValueError:
-        return text
+        return text.strip()
 
 
 def read_form(schema: dict[str, Any] | None, posted: FormData) -> dict[str, Any]:

@@ -6,7 +6,7 @@ transactions, and is never called inside a platform transaction (its methods are
 
 Behaviour (rates from `BillerSimConfig`, env `ONECITY_BILLS_SIM_*`; integer basis points, 10000 =
 always; times integer milliseconds; every draw comes from a generator seeded with `seed` and the
-call's sequence, so the same seed and calls behave the same):
+call's sequence in this simulator, so the same seed and calls behave the same):
 - any call fails at once with `failure_bp` (`BillerDown`: busy, nothing happened);
 - a payment advice is lost on the way in with `timeout_bp` (`BillerTimeout`, the biller never saw
   it); with `duplicate_ack_bp` it arrives and is taken but the acknowledgement is lost on the way
@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from ulid import ULID
 
@@ -94,9 +96,7 @@ class SimulatedBiller:
 
     def pay(self, bill_id: str, amount: int, ref: str) -> Ack:
         cfg = self.config
-        with transaction() as s:
-            seq = (s.scalar(select(func.count()).select_from(BillSimAdvice)) or 0) + 1
-        rng = random.Random(f"{cfg.seed}:{self.org_id}:pay:{ref}:{seq}")
+        rng = self._rng(f"pay:{ref}")
         if _happens(rng, cfg.failure_bp):
             raise BillerDown("the simulated biller is busy")
         if _happens(rng, cfg.timeout_bp):
@@ -174,25 +174,28 @@ class SimulatedBiller:
         return s.scalars(select(BillSimAccount).where(BillSimAccount.biller_org_id == self.org_id,
                                                       BillSimAccount.account_no == account_no)).one_or_none()
 
-    def open_account(self, account_no: str, *, holder_masked: str = "*某") -> None:
-        """Open a customer account at the biller (idempotent)."""
-        with transaction() as s:
+    def open_account(self, account_no: str, *, holder_masked: str = "*某", session: Session | None = None) -> None:
+        """Open a customer account at the biller (idempotent). Set-up may write in a given session
+        (the demo seeds the biller's records in its own transaction); otherwise in its own."""
+        with _writing(session) as s:
             if self._account(s, account_no) is None:
                 s.add(BillSimAccount(biller_org_id=self.org_id, account_no=account_no, holder_masked=holder_masked))
+                s.flush()
 
-    def issue_bill(self, account_no: str, *, period: str, amount: int, due_date: date,
-                   holder_masked: str = "*某") -> str:
+    def issue_bill(self, account_no: str, *, period: str, amount: int, due_date: date, holder_masked: str = "*某",
+                   session: Session | None = None) -> str:
         """Put a bill on the account (idempotent per account and period); returns its bill id."""
-        self.open_account(account_no, holder_masked=holder_masked)
+        self.open_account(account_no, holder_masked=holder_masked, session=session)
         digest = hashlib.sha256(f"{self.org_id}:{account_no}:{period}".encode()).hexdigest()[:10].upper()
         bill_id = f"B{period.replace('-', '')}{digest}"  # the biller's own id; it does not show the number
-        with transaction() as s:
+        with _writing(session) as s:
             exists = s.scalar(select(BillSimBill.id).where(BillSimBill.biller_org_id == self.org_id,
                                                            BillSimBill.bill_id == bill_id))
             if exists is None:
                 s.add(BillSimBill(biller_org_id=self.org_id, account_no=account_no, bill_id=bill_id,
                                   holder_masked=holder_masked, period=period, amount=amount, due_date=due_date,
                                   status="unpaid"))
+                s.flush()
         return bill_id
 
     def pay_at_counter(self, bill_id: str) -> None:
@@ -207,3 +210,12 @@ class SimulatedBiller:
             a = s.scalars(select(BillSimAdvice).where(BillSimAdvice.ref == ref)).one_or_none()
             return None if a is None else {"status": a.status, "received": a.received, "amount": a.amount,
                                            "failure_code": a.failure_code, "bill_id": a.bill_id}
+
+
+@contextmanager
+def _writing(session: Session | None) -> Iterator[Session]:
+    if session is not None:
+        yield session
+    else:
+        with transaction() as s:
+            yield s

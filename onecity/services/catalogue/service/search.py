@@ -20,10 +20,11 @@ from onecity.services.catalogue.service.items import city, outs
 
 MAX_QUERY = 100
 _PG = text(
-    "SELECT id, ts_rank(to_tsvector('simple', search_text), websearch_to_tsquery('simple', :q)) AS rank "
-    "FROM svc_items WHERE city_code = :city AND status = 'published' "
-    "AND to_tsvector('simple', search_text) @@ websearch_to_tsquery('simple', :q) "
-    "ORDER BY rank DESC LIMIT :cap"
+    "SELECT i.id FROM svc_items i LEFT JOIN svc_item_uses u ON u.city_code = i.city_code AND u.code = i.code "
+    "WHERE i.city_code = :city AND i.status = 'published' "
+    "AND to_tsvector('simple', i.search_text) @@ websearch_to_tsquery('simple', :q) "
+    "ORDER BY ts_rank(to_tsvector('simple', i.search_text), websearch_to_tsquery('simple', :q)) DESC, "
+    "coalesce(u.uses, 0) DESC, i.code LIMIT :cap"
 )
 
 
@@ -37,14 +38,12 @@ def search(session: Session, *, q: str, city_code: str | None = None, limit: int
     limit = max(1, min(limit, 100))
     cc = city(city_code)
     if is_postgres(session):
-        ranked = session.execute(_PG, {"q": " ".join(words), "city": cc, "cap": limit * 3}).all()
-        ids = [int(i) for i, _ in ranked]
-        rank = {int(i): float(r) for i, r in ranked}
-        rows = list(session.scalars(select(SvcItem).where(SvcItem.id.in_(ids)))) if ids else []
-        found = outs(session, rows)
-        by_id = {r.code: r.id for r in rows}
-        found.sort(key=lambda o: (-round(rank[by_id[o.code]], 6), -o.popularity, o.code))
-        return found[:limit]
+        # each word quoted, so English words such as "or" are words, not websearch operators
+        quoted = " ".join(f'"{w}"' for w in words)
+        ids = [int(i) for i in session.scalars(_PG, {"q": quoted, "city": cc, "cap": limit})]
+        order = {row_id: n for n, row_id in enumerate(ids)}
+        rows = sorted(session.scalars(select(SvcItem).where(SvcItem.id.in_(ids))), key=lambda r: order[r.id])
+        return outs(session, rows)
     q_rows = select(SvcItem).where(SvcItem.city_code == cc, SvcItem.status == "published")
     padded = " " + SvcItem.search_text + " "
     for w in words:

@@ -72,7 +72,7 @@ def _form_page(request: Request, db: Session, p: Principal, form: dict[str, str]
     account = service.get_account(db, citizen_id=me) if service.has_account(db, citizen_id=me) else None
     city_rules = rules.load(account.city_code) if account else None
     return _page(request, "provident_withdraw.html", p, status=status, error=error, account=account,
-                 city_rules=city_rules, reasons=REASONS, form=form)
+                 city_rules=city_rules, reasons=REASONS, form=form, cards=service.payout_cards(db, citizen_id=me))
 
 
 def _read(form: dict[str, str]) -> tuple[str, int, bool, int | None, str | None]:
@@ -96,10 +96,11 @@ def withdraw_form(request: Request, db: DbSession, p: Principal = Depends(CITIZE
 def withdraw_check(request: Request, db: DbSession, p: Principal = Depends(CITIZEN), csrf: str = Form(""),
                    reason: str = Form("rent", max_length=20), amount: str = Form("", max_length=20),
                    lease: str = Form("", max_length=1), price: str = Form("", max_length=20),
-                   property_no: str = Form("", max_length=60)) -> Response:
+                   property_no: str = Form("", max_length=60), card: str = Form("", max_length=40)) -> Response:
     """Check with the rules (nothing changes); when they would accept, go to the face check."""
     lang = negotiate(request)
-    form = {"reason": reason, "amount": amount, "lease": lease, "price": price, "property_no": property_no}
+    form = {"reason": reason, "amount": amount, "lease": lease, "price": price, "property_no": property_no,
+            "card": card}
     if not csrf_ok(p, csrf):
         return _form_page(request, db, p, form, status=403, error=t(lang, "identity.error.csrf"))
     try:
@@ -115,8 +116,11 @@ def withdraw_check(request: Request, db: DbSession, p: Principal = Depends(CITIZ
     if q.outcome == "refuse":
         refusal = refused(q.code, max_fen=q.max_fen)
         return _form_page(request, db, p, form, status=refusal.status, error=_error_text(lang, refusal))
+    if card and card not in {c.card_id for c in service.payout_cards(db, citizen_id=_me(p))}:
+        card = ""
     query = {"reason": r, "amount": str(amount_fen)} | ({"lease": "1"} if registered else {}) | (
-        {"price": str(price_fen), "property_no": prop} if price_fen and prop else {})
+        {"price": str(price_fen), "property_no": prop} if price_fen and prop else {}) | (
+        {"card": card} if card else {})
     nxt = "/app/services/provident/withdraw/confirm?" + urlencode(query)
     return RedirectResponse("/app/face?" + urlencode({"act": service.WITHDRAW_ACT, "next": nxt}), status_code=303)
 
@@ -129,7 +133,8 @@ def _confirm_ctx(params: dict[str, str]) -> dict[str, Any]:
     reason = params.get("reason", "")
     return {"reason": reason if reason in REASONS else "rent", "amount_fen": fen("amount"),
             "lease": params.get("lease") == "1", "price_fen": fen("price"),
-            "property_no": params.get("property_no", "")[:60], "grant": params.get("face_grant", "")[:60]}
+            "property_no": params.get("property_no", "")[:60], "grant": params.get("face_grant", "")[:60],
+            "card": params.get("card", "")[:40]}
 
 
 @router.get("/app/services/provident/withdraw/confirm", response_class=HTMLResponse)
@@ -138,31 +143,35 @@ def confirm_form(request: Request, db: DbSession, p: Principal = Depends(CITIZEN
     ctx = _confirm_ctx(dict(request.query_params))
     if not ctx["grant"] or not ctx["amount_fen"]:
         return RedirectResponse("/app/services/provident/withdraw", status_code=303)
-    return _page(request, "provident_confirm.html", p, w=ctx)
+    cards = {c.card_id: c for c in service.payout_cards(db, citizen_id=_me(p))}
+    return _page(request, "provident_confirm.html", p, w=ctx, card=cards.get(ctx["card"]))
 
 
 @router.post("/app/services/provident/withdraw/confirm", response_class=HTMLResponse)
 def confirm(request: Request, db: DbSession, p: Principal = Depends(CITIZEN), csrf: str = Form(""),
             reason: str = Form("", max_length=20), amount: str = Form("", max_length=13),
             lease: str = Form("", max_length=1), price: str = Form("", max_length=13),
-            property_no: str = Form("", max_length=60), face_grant: str = Form("", max_length=60)) -> Response:
+            property_no: str = Form("", max_length=60), face_grant: str = Form("", max_length=60),
+            card: str = Form("", max_length=40)) -> Response:
     lang = negotiate(request)
     ctx = _confirm_ctx({"reason": reason, "amount": amount, "lease": lease, "price": price,
-                        "property_no": property_no, "face_grant": face_grant})
+                        "property_no": property_no, "face_grant": face_grant, "card": card})
     if not csrf_ok(p, csrf):
-        return _page(request, "provident_confirm.html", p, status=403, error=t(lang, "identity.error.csrf"), w=ctx)
+        return _page(request, "provident_confirm.html", p, status=403, error=t(lang, "identity.error.csrf"), w=ctx,
+                     card=None)
     try:
         data = WithdrawalIn(reason=ctx["reason"], amount_fen=ctx["amount_fen"] or 0, face_grant=face_grant,
                             registered_lease=ctx["lease"], price_fen=ctx["price_fen"],
-                            property_no=ctx["property_no"] or None)
+                            property_no=ctx["property_no"] or None, card_id=ctx["card"] or None)
     except ValueError:
         return _page(request, "provident_confirm.html", p, status=422,
-                     error=t(lang, "services.provident.amount_invalid"), w=ctx)
+                     error=t(lang, "services.provident.amount_invalid"), w=ctx, card=None)
     try:
         w = service.request_withdrawal(db, citizen_id=_me(p), data=data, actor=p)
     except DomainError as exc:
         db.rollback()
-        return _page(request, "provident_confirm.html", p, status=exc.status, error=_error_text(lang, exc), w=ctx)
+        return _page(request, "provident_confirm.html", p, status=exc.status, error=_error_text(lang, exc), w=ctx,
+                     card=None)
     return RedirectResponse(f"/app/services/provident/withdrawals/{w.withdrawal_id}", status_code=303)
 
 

@@ -49,7 +49,7 @@ def _page(request: Request, name: str, p: Principal, *, status: int = 200, error
 def _not_centre(request: Request, db: Session, p: Principal) -> Response | None:
     if service.is_centre_staff(db, p):
         return None
-    return render(request, "provident_console_message.html", status_code=403, principal_kind=p.kind,
+    return render(request, "provident_console_message.html", status_code=404, principal_kind=p.kind,
                   error=t(negotiate(request), "services.provident.console.not_centre"))
 
 

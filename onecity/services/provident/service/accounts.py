@@ -1,19 +1,6 @@
-"""The provident fund's API: the fund centre of a city, accounts, monthly contributions, balances and
-statements, and withdrawals (see the package docstring for the glossary, `rules` for the arithmetic).
-
-Invariants kept here:
-- An account's balance is its ledger account (no overdraft); contributions are transfers from the
-  city's pool, withdrawals transfers to the citizen's wallet. Nothing else moves it.
-- A month's contributions are posted once per employer (`post_contributions` is idempotent by
-  employer + month: the same lines again return the first posting, different ones are refused) and
-  once per account (one contribution per account and month).
-- A withdrawal is decided by the city's rules when it is requested: refused (a stable code, nothing
-  changes, the face grant stays unused), or accepted and its amount held at once by a pending
-  transfer (so two withdrawals at the same moment can never take more than the balance; the account
-  row is locked while the period's limits are read, so they can never pass a limit either). It is
-  then paid (the hold posted) automatically or after staff review, or refused (the hold voided).
-- Every change writes an outbox event and an audit record in the caller's transaction.
-"""
+"""Accounts (公积金账户) and contributions (缴存): the city's fund centre, the pool and the clearing
+account, opening, sealing and unsealing, monthly postings once per employer and month, history and
+statements. See the package docstring for the glossary and `service/__init__` for the invariants."""
 
 from __future__ import annotations
 
@@ -22,7 +9,7 @@ import json
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,16 +17,12 @@ from onecity import clock, outbox
 from onecity.audit import service as audit
 from onecity.authz import Principal
 from onecity.config import get_settings
-from onecity.crypto.fields import blind_index
 from onecity.identity import service as identity
-from onecity.identity.face import service as face
 from onecity.identity.orgs import service as orgs
 from onecity.ids import new_id
 from onecity.ledger import service as ledger
 from onecity.ledger.schemas import DEBITS_MUST_NOT_EXCEED_CREDITS, TransferSpec
 from onecity.money import yuan
-from onecity.payments.wallet import service as wallet
-from onecity.services.applications import service as applications
 from onecity.services.provident import rules
 from onecity.services.provident.errors import (
     AccountExists,
@@ -50,10 +33,6 @@ from onecity.services.provident.errors import (
     NotTheEmployer,
     PostingConflict,
     PostingInvalid,
-    WithdrawalInvalid,
-    WithdrawalNotFound,
-    WithdrawalNotHeld,
-    refused,
 )
 from onecity.services.provident.models import (
     HpfAccount,
@@ -68,15 +47,13 @@ from onecity.services.provident.schemas import (
     ContributionLineIn,
     ContributionOut,
     PostingOut,
-    QuoteOut,
     StatementLine,
     StatementOut,
-    WithdrawalIn,
-    WithdrawalOut,
 )
 
 CURRENCY = "CNY"
 PAYOUT_CODE = "services.provident"
+HOLD_CODE = "services.provident.hold"
 CONTRIBUTION_CODE = "services.provident.contribution"
 WITHDRAW_ACT = "provident.withdraw"
 STATUSES = ("normal", "sealed")
@@ -131,6 +108,14 @@ def pool_account_id(session: Session, city_code: str | None = None) -> str:
                                owner=f"hpf:{city}", currency=CURRENCY, name="公积金资金池 Provident-fund pool").id
 
 
+def clearing_account_id(session: Session, city_code: str | None = None) -> str:
+    """Where withdrawals waiting for a decision are held (pending transfers only: its posted balance
+    stays zero)."""
+    city = _city(city_code)
+    return ledger.open_account(session, key=f"services:hpf:clearing:{city}:{CURRENCY}", code="services_hpf_clearing",
+                               owner=f"hpf:{city}", currency=CURRENCY, name="公积金提取待付 Provident-fund holds").id
+
+
 def hpf_key(citizen_id: str) -> str:
     return f"services:hpf:{citizen_id}"
 
@@ -148,8 +133,9 @@ def _check_terms(city: str, base_fen: int, employee_bp: int, employer_bp: int) -
                                  min_rate_bp=d.min_rate_bp, max_rate_bp=d.max_rate_bp)
 
 
-def _row(session: Session, *, citizen_id: str | None = None, account_no: str | None = None,
-         lock: bool = False) -> HpfAccount:
+def account_row(session: Session, *, citizen_id: str | None = None, account_no: str | None = None,
+                lock: bool = False) -> HpfAccount:
+    """The account's row (AccountNotFound), locked when asked — for this package's modules only."""
     q = select(HpfAccount)
     q = q.where(HpfAccount.citizen_id == citizen_id) if citizen_id is not None else \
         q.where(HpfAccount.account_no == account_no)
@@ -161,13 +147,14 @@ def _row(session: Session, *, citizen_id: str | None = None, account_no: str | N
     return row
 
 
-def _months(session: Session, row: HpfAccount) -> set[str]:
+def contributed_months(session: Session, row: HpfAccount) -> set[str]:
+    """The months ("YYYY-MM") the account received a contribution for."""
     return set(session.scalars(select(HpfContribution.month).where(HpfContribution.account_row_id == row.id)))
 
 
 def _out(session: Session, row: HpfAccount) -> AccountOut:
     b = ledger.balance(session, row.ledger_account_id)
-    months = _months(session, row)
+    months = contributed_months(session, row)
     who = identity.citizen_summary(session, row.citizen_id)
     return AccountOut(
         account_no=row.account_no, city_code=row.city_code, citizen_id=row.citizen_id, name_masked=who.masked_name,
@@ -214,7 +201,7 @@ def set_status(session: Session, *, account_no: str, status: str, actor: Princip
                employer_name: str | None = None, employer_uscc: str | None = None) -> AccountOut:
     """normal → sealed (封存: the employee left) or sealed → normal (启封: a new employer, whose name
     and USCC may come with it). Any other change is IllegalStatusChange (409)."""
-    row = _row(session, account_no=account_no, lock=True)
+    row = account_row(session, account_no=account_no, lock=True)
     action = STATUS_CHANGES.get((row.status, status))
     if action is None:
         raise IllegalStatusChange(f"{row.status} → {status}", status=row.status)
@@ -235,7 +222,7 @@ def has_account(session: Session, *, citizen_id: str) -> bool:
 def get_account(session: Session, *, citizen_id: str | None = None, account_no: str | None = None) -> AccountOut:
     if citizen_id is None and account_no is None:
         raise AccountNotFound()
-    return _out(session, _row(session, citizen_id=citizen_id, account_no=account_no))
+    return _out(session, account_row(session, citizen_id=citizen_id, account_no=account_no))
 
 
 def find_account(session: Session, *, id_number: str) -> AccountOut:
@@ -380,7 +367,7 @@ def employer_accounts(session: Session, *, org_id: str) -> list[AccountOut]:
 def contributions(session: Session, *, citizen_id: str | None = None, account_no: str | None = None,
                   limit: int = 120) -> list[ContributionOut]:
     """The account's contribution history, newest month first."""
-    row = _row(session, citizen_id=citizen_id, account_no=account_no)
+    row = account_row(session, citizen_id=citizen_id, account_no=account_no)
     q = (select(HpfContribution).where(HpfContribution.account_row_id == row.id)
          .order_by(HpfContribution.month.desc()).limit(max(1, min(limit, 600))))
     return [_contribution_out(c, row.account_no) for c in session.scalars(q)]
@@ -396,7 +383,7 @@ def recent_postings(session: Session, *, employer_uscc: str | None = None, limit
 def statement(session: Session, *, citizen_id: str, limit: int = 200) -> StatementOut:
     """Every contribution and paid withdrawal in time order, with the balance after each (oldest
     first, the last `limit` lines)."""
-    row = _row(session, citizen_id=citizen_id)
+    row = account_row(session, citizen_id=citizen_id)
     moves: list[tuple[datetime, int, StatementLine]] = []
     for c in session.scalars(select(HpfContribution).where(HpfContribution.account_row_id == row.id)):
         moves.append((c.created_at, c.id, StatementLine(at=c.created_at, kind="contribution", month=c.month,
@@ -415,205 +402,3 @@ def statement(session: Session, *, citizen_id: str, limit: int = 200) -> Stateme
         running += line.amount_fen
         lines.append(line.model_copy(update={"balance_after_fen": running}))
     return StatementOut(account=_out(session, row), lines=lines[-limit:])
-
-
-# --- withdrawals ------------------------------------------------------------------------------------
-
-def _w_out(w: HpfWithdrawal, account_no: str) -> WithdrawalOut:
-    return WithdrawalOut(
-        withdrawal_id=w.public_id, account_no=account_no, citizen_id=w.citizen_id, reason=w.reason,
-        amount_fen=w.amount_fen, status=w.status, decision=w.decision,  # type: ignore[arg-type]
-        decision_code=w.decision_code, rules_version=w.rules_version, period_key=w.period_key,
-        registered_lease=w.registered_lease, price_fen=w.price_fen, property_masked=w.property_masked,
-        application_id=w.application_id, refusal=w.refusal, created_at=w.created_at, decided_at=w.decided_at)
-
-
-def _mask_property(number: str) -> str:
-    n = number.strip()
-    return n[:4] + "*" * max(0, len(n) - 7) + n[-3:] if len(n) > 7 else "*" * len(n)
-
-
-def _property_index(number: str) -> str:
-    return blind_index("".join(number.split()).upper(), purpose="services.provident.property")
-
-
-def _facts(session: Session, row: HpfAccount, reason: str, period: str, property_index: str | None) -> rules.Facts:
-    """What the rules need to know about the account now: withdrawals held or paid count, refused
-    ones do not."""
-    live = (HpfWithdrawal.account_row_id == row.id, HpfWithdrawal.status.in_(("held", "paid")))
-    times, fen = session.execute(select(func.count(), func.coalesce(func.sum(HpfWithdrawal.amount_fen), 0)).where(
-        *live, HpfWithdrawal.reason == reason, HpfWithdrawal.period_key == period)).one()
-    p_times, p_fen = 0, 0
-    if property_index is not None:
-        p_times, p_fen = session.execute(select(func.count(), func.coalesce(func.sum(HpfWithdrawal.amount_fen), 0))
-                                         .where(*live, HpfWithdrawal.property_index == property_index)).one()
-    who = identity.citizen_summary(session, row.citizen_id)
-    return rules.Facts(status=row.status, available_fen=ledger.balance(session, row.ledger_account_id).available_balance,
-                       continuous_months=rules.continuous_months(_months(session, row), clock.today_local().date()),
-                       times_this_period=int(times), withdrawn_this_period_fen=int(fen),
-                       property_withdrawals=int(p_times), property_withdrawn_fen=int(p_fen), age=who.age, sex=who.sex)
-
-
-def _ask(data: WithdrawalIn) -> rules.Ask:
-    return rules.Ask(reason=data.reason, amount_fen=data.amount_fen, registered_lease=data.registered_lease,
-                     price_fen=data.price_fen, property_no=data.property_no)
-
-
-def _decide(session: Session, row: HpfAccount, ask: rules.Ask) -> tuple[rules.CityRules, str, str | None,
-                                                                       rules.Decision]:
-    city_rules = rules.load(row.city_code)
-    rule = city_rules.withdrawals.get(ask.reason)  # type: ignore[call-overload]
-    if rule is None:
-        raise WithdrawalInvalid(f"{ask.reason} is not offered here")
-    period = rules.period_key(rule.period, clock.today_local().date())
-    pindex = _property_index(ask.property_no) if ask.property_no else None
-    return city_rules, period, pindex, rules.evaluate(rule, _facts(session, row, ask.reason, period, pindex), ask)
-
-
-def quote(session: Session, *, citizen_id: str, reason: str, amount_fen: int, registered_lease: bool = False,
-          price_fen: int | None = None, property_no: str | None = None) -> QuoteOut:
-    """What the rules would say now (nothing changes): the withdraw page checks before the face check."""
-    row = _row(session, citizen_id=citizen_id)
-    city_rules, _, _, d = _decide(session, row, rules.Ask(reason=reason, amount_fen=amount_fen,
-                                                          registered_lease=registered_lease,
-                                                          price_fen=price_fen, property_no=property_no))
-    return QuoteOut(reason=reason, outcome=d.outcome, code=d.code, max_fen=d.max_fen,
-                    rules_version=city_rules.version)
-
-
-def request_withdrawal(session: Session, *, citizen_id: str, data: WithdrawalIn,
-                       actor: Principal | str) -> WithdrawalOut:
-    """Apply to withdraw (after a face check for act `provident.withdraw`, its grant used up here).
-
-    The account row is locked, the rules decide on what it shows; refused → WithdrawalRefused with
-    the rule's code and nothing changes (the grant stays unused). Accepted → the amount is held (a
-    pending transfer account → wallet) and the withdrawal is submitted as an application of the
-    reason's service item, whose `auto_check` workflow pays it at once when the rules said `auto`
-    or sends it to the centre's staff."""
-    row = _row(session, citizen_id=citizen_id, lock=True)
-    ask = _ask(data)
-    city_rules, period, pindex, d = _decide(session, row, ask)
-    if d.outcome == "refuse":
-        raise refused(d.code, max_fen=d.max_fen)
-    wallet_id = wallet.wallet_account_id(session, citizen_id)
-    face.consume_grant(session, citizen_id=citizen_id, act=WITHDRAW_ACT, grant_id=data.face_grant)
-    now = clock.now()
-    public_id = new_id("hpw")
-    w = HpfWithdrawal(public_id=public_id, account_row_id=row.id, citizen_id=citizen_id, reason=data.reason,
-                      amount_fen=data.amount_fen, status="held", decision=d.outcome, decision_code=d.code,
-                      rules_version=city_rules.version, period_key=period, registered_lease=data.registered_lease,
-                      price_fen=data.price_fen,
-                      property_masked=_mask_property(data.property_no) if data.property_no else None,
-                      property_index=pindex, hold_transfer_id=f"hpf.w.{public_id}", created_at=now)
-    session.add(w)
-    session.flush()
-    try:
-        ledger.transfer(session, transfer_id=w.hold_transfer_id, debit=row.ledger_account_id, credit=wallet_id,
-                        amount=data.amount_fen, code=PAYOUT_CODE, ref=public_id, pending=True)
-    except ledger.InsufficientFunds as exc:  # unreachable while the row lock holds; kept as the last word
-        raise refused("hpf_over_balance", max_fen=d.max_fen) from exc
-    audit.record(session, actor=actor, action="services.provident.withdrawal.request", subject_citizen_id=citizen_id,
-                 resource=f"services/provident/withdrawals/{public_id}",
-                 reason=f"{data.reason} 提取 {yuan(data.amount_fen)} 元（已刷脸验证，规则 {city_rules.version}："
-                        f"{d.outcome}/{d.code}） / withdrawal after face verification")
-    outbox.emit(session, "services.provident.withdrawal_requested",
-                {"withdrawal_id": public_id, "citizen_id": citizen_id, "reason": data.reason,
-                 "amount_fen": data.amount_fen, "decision": d.outcome, "decision_code": d.code})
-    rule = city_rules.withdrawals[data.reason]  # type: ignore[index]
-    application = applications.submit(session, citizen_id=citizen_id, service_code=rule.service_code,
-                                      city_code=row.city_code, actor=actor,
-                                      form={"withdrawal_id": public_id, "reason": data.reason,
-                                            "amount_fen": data.amount_fen})
-    w.application_id = application.id
-    session.flush()
-    return _w_out(w, row.account_no)
-
-
-def _w_row(session: Session, withdrawal_id: str, *, lock: bool = False) -> HpfWithdrawal:
-    q = select(HpfWithdrawal).where(HpfWithdrawal.public_id == withdrawal_id)
-    if lock:
-        q = q.with_for_update()
-    w = session.scalars(q).one_or_none()
-    if w is None:
-        raise WithdrawalNotFound()
-    return w
-
-
-def _account_no(session: Session, w: HpfWithdrawal) -> str:
-    return session.scalar(select(HpfAccount.account_no).where(HpfAccount.id == w.account_row_id)) or ""
-
-
-def check(session: Session, *, withdrawal_id: str) -> tuple[bool, str]:
-    """The automatic check: (True, "auto") when the rules said the withdrawal may be paid without a
-    person; otherwise (False, why) — it goes to staff."""
-    w = _w_row(session, withdrawal_id)
-    if w.status != "held":
-        return False, f"not held ({w.status})"
-    return (True, "auto") if w.decision == "auto" else (False, w.decision_code)
-
-
-def pay(session: Session, *, withdrawal_id: str, actor: Principal | str) -> WithdrawalOut:
-    """Pay an accepted withdrawal: its hold is posted to the wallet (idempotent: paying a paid one
-    returns it; a refused one is WithdrawalNotHeld)."""
-    w = _w_row(session, withdrawal_id, lock=True)
-    if w.status == "paid":
-        return _w_out(w, _account_no(session, w))
-    if w.status != "held":
-        raise WithdrawalNotHeld(status=w.status)
-    ledger.post_pending(session, transfer_id=f"{w.hold_transfer_id}.post", pending_id=w.hold_transfer_id)
-    w.status, w.decided_at = "paid", clock.now()
-    audit.record(session, actor=actor, action="services.provident.withdrawal.pay", subject_citizen_id=w.citizen_id,
-                 resource=f"services/provident/withdrawals/{w.public_id}",
-                 reason=f"提取 {yuan(w.amount_fen)} 元到钱包 / paid to the wallet")
-    outbox.emit(session, "services.provident.withdrawal_paid",
-                {"withdrawal_id": w.public_id, "citizen_id": w.citizen_id, "amount_fen": w.amount_fen})
-    return _w_out(w, _account_no(session, w))
-
-
-def refuse(session: Session, *, withdrawal_id: str, reason: str, actor: Principal | str) -> WithdrawalOut:
-    """Refuse a withdrawal waiting for a decision: its hold is voided, the money stays in the account
-    (idempotent on a refused one; a paid one is WithdrawalNotHeld)."""
-    w = _w_row(session, withdrawal_id, lock=True)
-    if w.status == "refused":
-        return _w_out(w, _account_no(session, w))
-    if w.status != "held":
-        raise WithdrawalNotHeld(status=w.status)
-    ledger.void_pending(session, transfer_id=f"{w.hold_transfer_id}.void", pending_id=w.hold_transfer_id)
-    w.status, w.decided_at, w.refusal = "refused", clock.now(), reason[:500]
-    audit.record(session, actor=actor, action="services.provident.withdrawal.refuse", subject_citizen_id=w.citizen_id,
-                 resource=f"services/provident/withdrawals/{w.public_id}", reason=reason)
-    outbox.emit(session, "services.provident.withdrawal_refused",
-                {"withdrawal_id": w.public_id, "citizen_id": w.citizen_id, "amount_fen": w.amount_fen})
-    return _w_out(w, _account_no(session, w))
-
-
-def attach_application(session: Session, *, withdrawal_id: str, application_id: str) -> None:
-    _w_row(session, withdrawal_id).application_id = application_id
-
-
-def get_withdrawal(session: Session, *, withdrawal_id: str, citizen_id: str | None = None) -> WithdrawalOut:
-    w = _w_row(session, withdrawal_id)
-    if citizen_id is not None and w.citizen_id != citizen_id:
-        raise WithdrawalNotFound()
-    return _w_out(w, _account_no(session, w))
-
-
-def withdrawals(session: Session, *, citizen_id: str | None = None, status: str | None = None,
-                limit: int = 50) -> list[WithdrawalOut]:
-    """Withdrawals, newest first: a citizen's, or (for the centre) all of them by status."""
-    q = select(HpfWithdrawal, HpfAccount.account_no).join(HpfAccount, HpfAccount.id == HpfWithdrawal.account_row_id)
-    if citizen_id is not None:
-        q = q.where(HpfWithdrawal.citizen_id == citizen_id)
-    if status is not None:
-        q = q.where(HpfWithdrawal.status == status)
-    q = q.order_by(HpfWithdrawal.id.desc()).limit(max(1, min(limit, 500)))
-    return [_w_out(w, no) for w, no in session.execute(q).all()]
-
-
-def release_for_application(session: Session, *, application_id: str, reason: str) -> WithdrawalOut | None:
-    """The withdrawal's application was rejected or withdrawn: refuse it, releasing the hold (nothing
-    when it was already decided, or the application is no withdrawal's)."""
-    w = session.scalars(select(HpfWithdrawal).where(HpfWithdrawal.application_id == application_id)).one_or_none()
-    if w is None or w.status != "held":
-        return None
-    return refuse(session, withdrawal_id=w.public_id, reason=reason, actor="system")
