@@ -17,7 +17,8 @@ verification · 人口库 population registry · 户籍状态 registry status ·
 
 Laid out by meaning: `citizens` (the account record, look-ups, sign-up, encryption purposes),
 `accounts` (one-time codes, passwords, sign-in), `registry` (the population registry and its names),
-`real_name_verification` and `profile` (masked summaries).
+`real_name_verification` and `profile` (masked summaries), `notices` (text messages other modules
+ask to send to a citizen, after their commit).
 """
 
 from onecity.identity.service.accounts import (
@@ -64,6 +65,14 @@ from onecity.identity.service.citizens import (
     id_number_index,
     mobile_index,
     register_citizen,
+)
+from onecity.identity.service.notices import (
+    ENC_SMS_TEXT,
+    NOTICE_SMS_MAX_CHARS,
+    NOTICE_SMS_TOPIC,
+    decode_notice_event,
+    notice_message,
+    send_notice_sms,
 )
 from onecity.identity.service.profile import (
     citizen_profile,
@@ -151,6 +160,13 @@ __all__ = [
     "real_name",
     "reference_photo",
     "verify_real_name",
+    # notices (text messages on behalf of other modules)
+    "ENC_SMS_TEXT",
+    "NOTICE_SMS_MAX_CHARS",
+    "NOTICE_SMS_TOPIC",
+    "decode_notice_event",
+    "notice_message",
+    "send_notice_sms",
     # profile
     "citizen_profile",
     "citizen_summary",

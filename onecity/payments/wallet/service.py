@@ -63,6 +63,9 @@ PURPOSES: dict[str, tuple[str, str]] = {
     "fine": ("罚款", "Fine"),
     "tax": ("缴税", "Tax"),
     "bill": ("缴费", "Bill payment"),
+    "services.provident": ("公积金提取", "Provident fund withdrawal"),
+    "services.fee": ("办事费用", "Service fee"),
+    "services.bills.refund": ("缴费退款", "Bill refund"),
 }
 _PREFIX_PURPOSES = {"trade.": ("交易", "Trade"), "transit.": ("乘车", "Transit"), "medinsure.": ("医保", "Medical"),
                     "services.": ("缴费", "City services")}

@@ -27,6 +27,7 @@ from onecity.deps import DbSession
 from onecity.errors import DomainError, InvalidInput
 from onecity.i18n import negotiate, t
 from onecity.identity.family import service as family
+from onecity.identity.orgs import service as orgs
 from onecity.identity.orgs.console import console_allow, csrf_token
 from onecity.identity.web_session import csrf_ok
 from onecity.money import Money, yuan
@@ -232,7 +233,7 @@ def console(request: Request, db: DbSession, p: Principal = Depends(STAFF)) -> R
     start, end = service.day_window(day)
     payments = service.biller_payments(db, biller_org_id=org, start=start, end=end)
     confirmed = [x for x in payments if x.state == "confirmed"]
-    return render(request, "bills_console.html", biller=service.get_biller(db, org), day=day,
+    return render(request, "bills_console.html", org=orgs.get_org(db, org), biller=service.get_biller(db, org), day=day,
                   prev_day=day - timedelta(days=1), payments=payments, confirmed_total=sum(x.amount for x in confirmed),
                   confirmed_count=len(confirmed), files=service.list_files(db, biller_org_id=org)
                   if FINANCE.admits(p) else [], can_finance=FINANCE.admits(p), yuan=yuan, principal_kind=p.kind,

@@ -6,7 +6,7 @@ contributions their employer deposits, and withdrawals for rent, a home purchase
 - `service`: accounts, contributions (posted by the employer's signed API or the centre's console,
   once per employer and month), balances, statements, withdrawals;
 - `effects`: the automatic check and the payout the applications module runs for the service items
-  `hpf.withdraw.*` (workflow `auto_check`).
+  `hpf.withdraw.*` (workflow `auto_check_final`: a refusal is final).
 
 Money: an account's balance is a ledger account `services:hpf:<citizen>` (no overdraft), credited
 from the fund centre's pool `services:hpf:pool:<city>` by contributions and debited by payouts to the

@@ -1,5 +1,5 @@
 """What the applications module runs for a provident fund withdrawal (service items `hpf.withdraw.*`,
-workflow `auto_check`): the automatic check — the rules' decision taken when the withdrawal was
+workflow `auto_check_final`): the automatic check — the rules' decision taken when the withdrawal was
 requested — and, on approval (automatic or by staff), the payout of the held amount to the wallet."""
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """The provident fund's service items (事项) as the catalogue holds them: withdrawals are applied for
-on the provident page (entry "page") and run the `auto_check` workflow with this area's check and
-payout (`effects`). The demo seeds them through the catalogue's service when absent."""
+on the provident page (entry "page") and run the `auto_check_final` workflow with this area's check
+and payout (`effects`): a refusal is final — the refused withdrawal's hold is released, so the
+citizen applies anew rather than resubmitting (more information asked for keeps the hold, and the
+citizen resubmits as usual). The demo seeds them through the catalogue's service when absent."""
 
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ def item_definitions(agency_org_id: str) -> list[dict[str, Any]]:
         "code": f"hpf.withdraw.{reason}", "agency_org_id": agency_org_id, "name": {"zh": zh, "en": en},
         "category": "provident", "description": {"zh": dzh, "en": den}, "time_limit_days": days, "trips": 0,
         "online": True, "entry": "page", "entry_url": f"/app/services/provident/withdraw?reason={reason}",
-        "form_schema": FORM_SCHEMA, "workflow": "auto_check",
+        "form_schema": FORM_SCHEMA, "workflow": "auto_check_final",
         "on_approve": [{"effect": "provident.withdrawal", "check": "provident.withdrawal"}],
         "recommended": reason == "rent", "keywords": keywords,
     } for reason, zh, en, dzh, den, days, keywords in _ITEMS]

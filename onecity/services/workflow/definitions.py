@@ -5,7 +5,9 @@ to an unknown state, a state no path from the initial state reaches, a terminal 
 leaving it, an open state with none, a terminal state without an outcome (or an open one with
 one), a decided but reopenable state (an outcome, not terminal — e.g. rejected, which the
 applicant may resubmit) left by anyone but the applicant, the same action name twice from one state, staff actions without roles (or with roles an
-agency does not have), applicant/system actions with roles, or `needs_claim` on a non-staff action.
+agency does not have), applicant/system actions with roles, `needs_claim`/`claims`/`releases` on a non-staff action, an
+action that both claims and releases, or `claim_override` roles without `needs_claim` or outside
+the action's roles.
 """
 
 from __future__ import annotations
@@ -57,11 +59,15 @@ def _problems(wf: Workflow) -> list[str]:
             unknown = set(a.roles) - AGENCY_ROLES
             if unknown:
                 problems.append(f"action {a.name!r} names unknown roles {sorted(unknown)}")
+            if a.claims and a.releases:
+                problems.append(f"action {a.name!r} cannot both claim and release")
+            if a.claim_override and (not a.needs_claim or not set(a.claim_override) <= set(a.roles)):
+                problems.append(f"action {a.name!r}: claim_override needs needs_claim and roles among its roles")
         else:
             if a.roles:
                 problems.append(f"{a.actor} action {a.name!r} must not name roles")
-            if a.needs_claim or a.claims:
-                problems.append(f"{a.actor} action {a.name!r} cannot claim or need a claim")
+            if a.needs_claim or a.claims or a.releases or a.claim_override:
+                problems.append(f"{a.actor} action {a.name!r} cannot claim, release or need a claim")
     for name, st in wf.states.items():
         if st.terminal and outgoing[name]:
             problems.append(f"terminal state {name!r} has outgoing actions")

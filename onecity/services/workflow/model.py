@@ -28,8 +28,9 @@ class State(BaseModel):
 class Action(BaseModel):
     """One arrow of the state machine: `name` taken from any of `from_` leads to `to`.
 
-    `claims`: taking it makes the actor the assignee (受理). `needs_claim`: only the assignee may
-    take it. `reason`: whether a reason must (or may) be given. `effects`: the service item's
+    `claims`: taking it makes the actor the assignee (受理). `releases`: taking it clears the
+    assignee (back in the queue). `needs_claim`: only the assignee may take it — or staff holding
+    one of the `claim_override` roles (e.g. an admin releasing a colleague's case). `reason`: whether a reason must (or may) be given. `effects`: the service item's
     effects of approval run with it. `payment`: "request" sets the fee as due, "collect" pays it.
     """
 
@@ -42,7 +43,9 @@ class Action(BaseModel):
     roles: tuple[str, ...] = ()
     label: dict[str, str] = {}
     claims: bool = False
+    releases: bool = False
     needs_claim: bool = False
+    claim_override: tuple[str, ...] = ()
     reason: Literal["required", "optional"] | None = None
     effects: bool = False
     payment: Literal["request", "collect"] | None = None

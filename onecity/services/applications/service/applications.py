@@ -16,7 +16,11 @@ Rules kept here:
 - After submit and resubmit, a state the system acts on is advanced at once: `instant` approves,
   `auto_check` runs the item's registered check and approves or refers to staff.
 - Every change writes an event row, an audit entry, the outbox event `services.application.changed`
-  and a notice in the citizen's inbox.
+  and a notice in the citizen's inbox; the changes a citizen must act on or wants to know (approved,
+  rejected, more information needed, a fee due, overdue) also send an SMS through identity (after
+  commit), unless the citizen made the change themselves.
+- `release` (a staff action with `releases`) puts a claimed application back in the queue; the
+  assignee may take it, and so may the roles the action names in `claim_override` (admin, owner).
 - due_at: the end of the local day `time_limit_days` after submission (restarted by a resubmission);
   open past it = overdue; `mark_overdue` (periodic) notes each once and notifies the citizen.
 """
@@ -124,7 +128,7 @@ def _out(session: Session, row: Application, *, viewer: Principal | None = None,
         actions = [ActionOut(name=a.name, label=I18n(zh=a.label.get("zh", a.name), en=a.label.get("en", a.name)),
                              reason=a.reason, needs_claim=a.needs_claim)
                    for a in engine.actions_available(wf, row.state, kind, roles)
-                   if not (a.needs_claim and row.assignee != me)]
+                   if not (a.needs_claim and row.assignee != me and not (roles & set(a.claim_override)))]
     label = wf.states[row.state].label
     return ApplicationOut(
         id=row.public_id, reference=row.reference, service_code=row.service_code,
@@ -224,9 +228,37 @@ def _changed(session: Session, row: Application, item: ServiceItemOut, *, action
            body=I18n(zh=f"您的办件 {row.reference} 当前状态：{label.get('zh', row.state)}。{why_zh}".strip(),
                      en=f"Your application {row.reference} is now: {label.get('en', row.state)}.{why_en}"),
            link=f"/app/services/applications/{row.public_id}")
+    if not (isinstance(actor, Principal) and actor.kind == "citizen"):
+        text = sms_text(row, item, reason=reason)
+        if text is not None:
+            identity.send_notice_sms(session, citizen_id=row.citizen_id, text=text)
     audit.record(session, actor=actor, action=f"services.application.{action}", subject_citizen_id=row.citizen_id,
                  resource=f"services/applications/{row.public_id}",
                  reason=(reason or f"办件 {row.reference} {action} → {row.state}")[:500])
+
+
+SMS_REASON_CHARS = 60
+
+
+def sms_text(row: Application, item: ServiceItemOut, *, reason: str | None, overdue: bool = False) -> str | None:
+    """The text message (短信) for a change the citizen must act on or wants to know — approved,
+    rejected (with the reason), more information needed, a fee to pay, past the time limit — or
+    None for the others (submitted, claimed, referred…: the inbox notice is enough). Changes the
+    citizen made themselves get no SMS (the caller checks)."""
+    head = f"您的办件{row.reference}（{item.name.zh}）"
+    why = (reason or "")[:SMS_REASON_CHARS]
+    if overdue:
+        return f"{head}已超过承诺办结时限，我们已提醒承办部门尽快办理。"
+    if row.state == "awaiting_payment" and row.payment_state == "due":
+        return (f"{head}已审核通过，请在一网通城缴纳费用{row.fee_fen // 100}.{row.fee_fen % 100:02d}元"
+                "后办结。")
+    if row.outcome == "approved":
+        return f"{head}已办结（审核通过），详情请在一网通城“我的办件”查看。"
+    if row.outcome == "rejected":
+        return f"{head}未通过审核" + (f"，理由：{why}" if why else "") + "。详情请在一网通城“我的办件”查看。"
+    if row.state == "needs_info":
+        return f"{head}需要补正" + (f"：{why}" if why else "") + "。请在一网通城补正后重新提交。"
+    return None
 
 
 def _reference(session: Session, city_code: str) -> str:
@@ -316,7 +348,7 @@ def act(session: Session, *, application_id: str, action: str, principal: Princi
     reason = _clean_reason(reason)
     if t.action.reason == "required" and reason is None:
         raise ReasonRequired(detail=action)
-    if t.action.needs_claim and row.assignee != actor_id:
+    if t.action.needs_claim and row.assignee != actor_id and not (roles & set(t.action.claim_override)):
         raise NotAssignee()
     item = _item_of(session, row)
     if action == "resubmit":
@@ -325,6 +357,8 @@ def act(session: Session, *, application_id: str, action: str, principal: Princi
         raise ActionDataInvalid(detail=action)
     if t.action.claims:
         row.assignee = actor_id
+    elif t.action.releases:
+        row.assignee = None
     _apply(session, row, item, wf, t, actor=principal, actor_kind=kind, reason=reason)
     if action == "resubmit":
         _advance_system(session, row, item, wf)
@@ -534,6 +568,8 @@ def mark_overdue(session: Session, *, limit: int = 500) -> int:
                body=I18n(zh=f"您的办件 {row.reference} 已超过承诺办结时限，我们已提醒承办部门尽快办理。",
                          en=f"Your application {row.reference} is past its time limit; the agency has been reminded."),
                link=f"/app/services/applications/{row.public_id}")
+        identity.send_notice_sms(session, citizen_id=row.citizen_id,
+                                 text=sms_text(row, item, reason=None, overdue=True) or "")
     session.flush()
     return len(rows)
 

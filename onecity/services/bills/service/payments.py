@@ -38,6 +38,7 @@ from onecity.services.bills import rules
 from onecity.services.bills.errors import (
     AmountMismatch,
     BillAlreadyPaid,
+    BillerNotFound,
     BillNotFound,
     NotForThisProduct,
     PaymentNotFound,
@@ -280,7 +281,8 @@ class _Due:
 
 def dispatch(limit: int = BATCH) -> DispatchOut:
     """Send due advices and ask after acknowledged ones (the job; never inside a caller's transaction:
-    each biller call sits between two short transactions of its own)."""
+    each biller call sits between two short transactions of its own). Two runs overlapping may send
+    one advice twice: the biller keeps one per reference and its answers are applied once."""
     now = clock.now()
     out = DispatchOut()
     with transaction() as s:
@@ -289,7 +291,10 @@ def dispatch(limit: int = BATCH) -> DispatchOut:
                               .order_by(BillPayment.next_action_at, BillPayment.id).limit(limit)))
         due = []
         for r in rows:
-            route = billers.route_of(billers.active_profile(s, r.biller_org_id))
+            try:
+                route = billers.route_of(billers.active_profile(s, r.biller_org_id))
+            except BillerNotFound:  # a paused biller: its advices wait until it is back
+                continue
             due.append(_Due(r.public_id, r.state, r.bill_id, r.amount, route))
     for d in due:
         conn = billers.connector(d.route)
