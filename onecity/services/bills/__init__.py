@@ -11,7 +11,8 @@ HTTP connector talks to a biller's own endpoints with requests signed by the pla
 Money: paying records the payment and collects wallet → the biller's payee account
 (`onecity.services.collection`, code `bill`) in one transaction; the payment advice goes to the biller
 after commit (the `services.bills.dispatch` job), with retries; the biller's confirmation moves the
-payment to `confirmed`; a definitive rejection refunds the citizen (code `bill.refund`).
+payment to `confirmed`; a definitive rejection refunds the citizen (code `services.bills.refund`).
+Amounts are int fen everywhere (no rounding: bills and top-ups are whole fen as the biller states them).
 
 Glossary: 生活缴费 utility bills · 缴费单位/出账机构 biller · 户号 account number · 账单 bill ·
 账期 billing period · 应缴金额 amount due · 缴费截止日 due date · 话费充值 phone top-up ·

@@ -50,9 +50,7 @@ def _me(p: Principal) -> str:
 
 
 def _biller(db: DbSession, p: Principal) -> str:
-    assert p.org_id is not None
-    service.active_profile(db, p.org_id)  # BillerNotFound (404) for an org that is not a biller
-    return p.org_id
+    return service.biller_org_of(db, p.org_id)  # BillerNotFound (404) for an org that is not a biller
 
 
 class AckIn(BaseModel):
@@ -182,9 +180,7 @@ def recon_file(file_id: Id, db: DbSession, p: Principal = Depends(BILLER_FINANCE
     """The file (CSV, UTF-8) exactly as signed; the detached Ed25519 signature (base64) and key id in
     the `X-OneCity-Recon-Signature` / `X-OneCity-Recon-Key-Id` headers."""
     meta, text = service.get_file(db, biller_org_id=_biller(db, p), file_id=file_id)
-    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="bills-recon-{meta.business_date.isoformat()}.csv"',
-        "X-OneCity-Recon-Signature": meta.signature, "X-OneCity-Recon-Key-Id": meta.key_id})
+    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers=service.download_headers(meta))
 
 
 @router.post(f"{BASE}/org/acks")

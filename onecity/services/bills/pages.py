@@ -214,9 +214,7 @@ def _fen(text: str) -> int:
 # --- biller console -----------------------------------------------------------------------------------
 
 def _biller(db: Session, p: Principal) -> str:
-    assert p.org_id is not None
-    service.active_profile(db, p.org_id)  # 404 for an organisation that is not a biller
-    return p.org_id
+    return service.biller_org_of(db, p.org_id)  # 404 for an organisation that is not a biller
 
 
 def _day(text: str | None) -> date | None:
@@ -243,9 +241,7 @@ def console(request: Request, db: DbSession, p: Principal = Depends(STAFF)) -> R
 @router.get(CONSOLE + "/recon/{file_id}", response_class=HTMLResponse)
 def console_file(file_id: str, db: DbSession, p: Principal = Depends(FINANCE)) -> Response:
     meta, text = service.get_file(db, biller_org_id=_biller(db, p), file_id=file_id[:40])
-    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="bills-recon-{meta.business_date.isoformat()}.csv"',
-        "X-OneCity-Recon-Signature": meta.signature, "X-OneCity-Recon-Key-Id": meta.key_id})
+    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8", headers=service.download_headers(meta))
 
 
 @router.get(CONSOLE + "/recon/{file_id}/signature", response_class=HTMLResponse)

@@ -47,6 +47,7 @@ class SvcItem(Base):
             "ix_svc_items_search",
             text("to_tsvector('simple', search_text)"),
             postgresql_using="gin",
+            postgresql_with={"fastupdate": "off"},
         ).ddl_if(dialect="postgresql"),
     )
 

@@ -101,7 +101,13 @@ def _facts(session: Session, city_code: str, agency_org_id: str | None) -> list[
 
 
 def measure(session: Session, *, city_code: str | None = None, agency_org_id: str | None = None) -> MeasuresReport:
-    """The measures now, from the published catalogue and every application of the city."""
+    """The measures now, from the published catalogue and every application of the city. With
+    `agency_org_id`, `agencies` holds that agency only; `city` stays the whole city's (to compare with)."""
     cc = catalogue.city(city_code)
-    services = catalogue.list_items(session, city_code=cc, agency_org_id=agency_org_id)
-    return report(city_code=cc, services=services, facts=_facts(session, cc, agency_org_id), now=clock.now())
+    services = catalogue.list_items(session, city_code=cc)
+    whole = report(city_code=cc, services=services, facts=_facts(session, cc, None), now=clock.now())
+    if agency_org_id is None:
+        return whole
+    return MeasuresReport(city=whole.city, agencies=[
+        a for a in whole.agencies if a.agency_org_id == agency_org_id
+    ] or [compute(city_code=cc, agency_org_id=agency_org_id, services=[], facts=[], now=clock.now())])

@@ -107,3 +107,9 @@ REFUSALS: dict[str, type[WithdrawalRefused]] = {c: _refusal(c, zh, en) for c, zh
 
 def refused(code: str, *, max_fen: int) -> WithdrawalRefused:
     return REFUSALS[code](f"{code} (at most {max_fen} fen)", max_fen=max_fen)
+
+
+class DraftNotFound(NotFound):
+    code = "hpf_draft_not_found"
+    message_zh = "提取申请已过期或不存在，请重新填写"
+    message_en = "The withdrawal request has expired or does not exist; please fill it in again"

@@ -1,12 +1,23 @@
 """Tables owned by services.provident: accounts, their monthly contributions, the employers' monthly
-postings (one per employer and month), withdrawals, and which agency is each city's fund centre.
+postings (one per employer and month), withdrawals, withdrawal drafts waiting for the face check,
+and which agency is each city's fund centre.
 Other modules call `services.provident.service`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from onecity.db import Base, UTCDateTime
@@ -117,3 +128,19 @@ class HpfWithdrawal(Base):
     refusal: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HpfDraft(Base):
+    """A withdrawal form the rules accepted, waiting for the citizen's face check (待刷脸的申请草稿).
+    The page passes only `public_id` (hpd_…) through the face page's return URL, so personal data
+    such as the property certificate number never travels in a URL. The form is encrypted
+    (`data_enc`); a draft expires at `expires_at` and is removed once used."""
+
+    __tablename__ = "svc_hpf_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)  # hpd_…
+    citizen_id: Mapped[str] = mapped_column(String(40), index=True)
+    data_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

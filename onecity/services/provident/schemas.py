@@ -97,6 +97,22 @@ class WithdrawalIn(BaseModel):
     card_id: str | None = Field(default=None, min_length=1, max_length=40)  # a bound card; None = the wallet
 
 
+class WithdrawalDraft(BaseModel):
+    """A withdrawal form waiting for the face check (kept server-side; see `models.HpfDraft`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["rent", "purchase", "retirement"]
+    amount_fen: int = Field(gt=0, le=MAX_FEN)
+    registered_lease: bool = False
+    price_fen: int | None = Field(default=None, gt=0, le=MAX_FEN)
+    property_no: str | None = Field(default=None, min_length=4, max_length=60)
+    card_id: str | None = Field(default=None, min_length=1, max_length=40)
+
+    def request(self, face_grant: str) -> WithdrawalIn:
+        return WithdrawalIn(face_grant=face_grant, **self.model_dump())
+
+
 class WithdrawalOut(BaseModel):
     withdrawal_id: str
     account_no: str

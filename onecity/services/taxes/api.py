@@ -53,7 +53,8 @@ def mine(db: DbSession, p: Principal = Depends(CITIZEN)) -> MyTaxesOut:
 
 @router.post("/v1/services/taxes/payments", response_model=ReceiptOut, status_code=201)
 def pay(body: PayIn, db: DbSession, p: Principal = Depends(CITIZEN)) -> ReceiptOut:
-    return service.pay(db, citizen_id=_me(p), assessment_ids=body.assessment_ids, expected_fen=body.expected_fen)
+    return service.pay(db, citizen_id=_me(p), assessment_ids=body.assessment_ids, expected_fen=body.expected_fen,
+                       actor=p)
 
 
 @router.get("/v1/services/taxes/receipts/{receipt_no}", response_model=ReceiptOut)

@@ -76,7 +76,7 @@ def pay(request: Request, db: DbSession, p: Principal = Depends(CITIZEN), csrf: 
         return _home(request, db, p, status=422, error=t(lang, "services.taxes.pick"))
     try:
         receipt = service.pay(db, citizen_id=_me(p), assessment_ids=[a[:40] for a in assessment_id[:50]],
-                              expected_fen=expected_fen)
+                              expected_fen=expected_fen, actor=p)
     except DomainError as exc:
         db.rollback()
         return _home(request, db, p, status=exc.status, error=exc.title(lang))

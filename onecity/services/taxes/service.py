@@ -86,6 +86,11 @@ def office_of(session: Session, org_id: str | None) -> str:
     return row.org_id
 
 
+def is_office(session: Session, org_id: str | None) -> bool:
+    """Whether the organisation is a tax office (it has the tax console)."""
+    return session.scalars(select(TaxOffice.id).where(TaxOffice.org_id == (org_id or ""))).first() is not None
+
+
 # --- assessments ----------------------------------------------------------------------------------
 
 def _out(a: TaxAssessment, names: dict[str, str], receipts: dict[int, str], today: date) -> AssessmentOut:
@@ -215,8 +220,10 @@ def _receipt_out(session: Session, r: TaxReceipt) -> ReceiptOut:
                       verify_path=f"/verify/tax-receipt/{r.receipt_no}")
 
 
-def pay(session: Session, *, citizen_id: str, assessment_ids: list[str], expected_fen: int | None = None) -> ReceiptOut:
-    """Pay the listed assessments (see the module's rules); returns the signed receipt."""
+def pay(session: Session, *, citizen_id: str, assessment_ids: list[str], expected_fen: int | None = None,
+        actor: Principal | None = None) -> ReceiptOut:
+    """Pay the listed assessments (see the module's rules); returns the signed receipt. `actor`: the
+    signed-in payer (the audit shows a citizen actor); without one the payer's id is recorded."""
     ids = list(dict.fromkeys(assessment_ids))
     rows = list(session.scalars(select(TaxAssessment).where(TaxAssessment.public_id.in_(ids))
                                 .order_by(TaxAssessment.id).with_for_update()))
@@ -250,7 +257,7 @@ def pay(session: Session, *, citizen_id: str, assessment_ids: list[str], expecte
     for r in rows:
         r.status, r.paid_at, r.receipt_row_id = "paid", now, receipt.id
     session.flush()
-    audit.record(session, actor=citizen_id, action="services.taxes.pay", subject_citizen_id=citizen_id,
+    audit.record(session, actor=actor if actor is not None else citizen_id, action="services.taxes.pay", subject_citizen_id=citizen_id,
                  resource=f"services/taxes/receipts/{receipt.receipt_no}", reason=f"缴纳税费 {total} 分 (tax paid)")
     outbox.emit(session, "services.taxes.paid", {"receipt_no": receipt.receipt_no, "citizen_id": citizen_id,
                                                  "total_fen": total, "office_org_id": office,

@@ -67,7 +67,8 @@ def scan(body: ScanIn, db: DbSession, p: Principal = Depends(CITIZEN)) -> Violat
 
 @router.post("/v1/services/traffic/decisions/{decision_no}/pay", response_model=PaymentOut)
 def pay(decision_no: DecisionNo, body: PayIn, db: DbSession, p: Principal = Depends(CITIZEN)) -> PaymentOut:
-    return service.pay_fine(db, decision_no=decision_no, citizen_id=_me(p), expected_fen=body.expected_fen)
+    return service.pay_fine(db, decision_no=decision_no, citizen_id=_me(p), expected_fen=body.expected_fen,
+                            actor=p)
 
 
 # --- the authority's staff ------------------------------------------------------------------------

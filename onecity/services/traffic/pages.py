@@ -118,7 +118,7 @@ def pay(decision_no: str, request: Request, db: DbSession, p: Principal = Depend
     if not csrf_ok(p, csrf):
         return _decision(request, db, p, decision_no, status=403, error=t(lang, "identity.error.csrf"))
     try:
-        service.pay_fine(db, decision_no=decision_no, citizen_id=_me(p), expected_fen=expected_fen)
+        service.pay_fine(db, decision_no=decision_no, citizen_id=_me(p), expected_fen=expected_fen, actor=p)
     except DomainError as exc:
         db.rollback()
         return _decision(request, db, p, decision_no, status=exc.status, error=exc.title(lang))

@@ -121,6 +121,7 @@ def authority_of(session: Session, org_id: str | None) -> str:
 
 
 def is_authority(session: Session, org_id: str | None) -> bool:
+    """Whether the organisation is a traffic-police authority (it has the traffic console)."""
     return session.scalars(select(TrafficAuthority.id).where(TrafficAuthority.org_id == (org_id or ""))).first() \
         is not None
 
@@ -402,8 +403,10 @@ def read_scanned(session: Session, *, payload: str, viewer_citizen_id: str | Non
     return _view(session, row, viewer=viewer_citizen_id)
 
 
-def pay_fine(session: Session, *, decision_no: str, citizen_id: str, expected_fen: int | None = None) -> PaymentOut:
-    """Pay fine + today's late penalty from the citizen's wallet (see the module's rules)."""
+def pay_fine(session: Session, *, decision_no: str, citizen_id: str, expected_fen: int | None = None,
+             actor: Principal | None = None) -> PaymentOut:
+    """Pay fine + today's late penalty from the citizen's wallet (see the module's rules). `actor`: the
+    signed-in payer (the audit shows a citizen actor); without one the payer's id is recorded."""
     row = _by_number(session, decision_no, lock=True)
     if row.status == "paid":
         raise FineAlreadyPaid()
@@ -421,7 +424,7 @@ def pay_fine(session: Session, *, decision_no: str, citizen_id: str, expected_fe
     session.flush()
     owner = session.get(Vehicle, row.vehicle_row_id)
     subject = owner.owner_citizen_id if owner is not None else citizen_id
-    audit.record(session, actor=citizen_id, action="services.traffic.fine.pay", subject_citizen_id=subject,
+    audit.record(session, actor=actor if actor is not None else citizen_id, action="services.traffic.fine.pay", subject_citizen_id=subject,
                  resource=f"services/traffic/decisions/{row.decision_no}",
                  reason=f"缴纳罚款 {due} 分（含加处罚款 {penalty} 分） (fine paid)")
     outbox.emit(session, "services.traffic.fine_paid",

@@ -4,6 +4,7 @@ gateway's inbox) and staff releasing a claimed application back to the queue."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -191,3 +192,45 @@ def test_an_admin_releases_a_colleagues_claim(session: Session) -> None:
     a = apps.act(session, application_id=a.id, action="release", principal=admin)
     assert (a.state, a.assignee) == ("referred", None)
     assert _sms_events(session) == 0  # back in the queue is staff business
+
+
+def test_release_through_the_api_and_the_console_button(app: Any, client: Any, session: Session) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.identity.orgs.factories import DEFAULT_PASSWORD, make_staff, staff_token
+
+    agency = make_agency(session)
+    item = make_item(session, agency)
+    p = applicant(session)
+    reviewer = make_staff(session, agency.org, roles=("reviewer",))
+    admin = make_staff(session, agency.org, roles=("admin",))
+    token = staff_token(session, reviewer)
+    a = _submit(session, item, p)
+    session.commit()
+    base = "/v1/services/applications/org"
+    r = client.post(f"{base}/{a.id}/actions/claim", json={},
+                    headers={"authorization": f"Bearer {token}", "idempotency-key": "rel-1"})
+    assert r.status_code == 200 and r.json()["assignee"] == reviewer.public_id
+    r = client.post(f"{base}/{a.id}/actions/release", json={"reason": "转交同事"},
+                    headers={"authorization": f"Bearer {token}", "idempotency-key": "rel-2"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["state"], r.json()["assignee"]) == ("submitted", None)
+    r = client.post(f"{base}/{a.id}/actions/release", json={},
+                    headers={"authorization": f"Bearer {token}", "idempotency-key": "rel-3"})
+    assert (r.status_code, r.json()["code"]) == (409, "workflow_illegal_transition")
+
+    # the reviewer claims again; an admin sees the button on the console and releases it
+    client.post(f"{base}/{a.id}/actions/claim", json={},
+                headers={"authorization": f"Bearer {token}", "idempotency-key": "rel-4"})
+    c = TestClient(app, base_url="http://testserver", follow_redirects=False)
+    assert c.post("/console/login", data={"username": admin.username, "password": DEFAULT_PASSWORD,
+                                          "next": "/console"}).status_code == 303
+    page = c.get(f"/console/services/applications/{a.id}").text
+    assert 'data-testid="act-release"' in page and 'data-testid="act-approve"' not in page
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    r = c.post(f"/console/services/applications/{a.id}/act/release", data={"csrf": csrf, "reason": ""})
+    assert r.status_code == 303, r.text
+    session.expire_all()
+    out = apps.get_application(session, application_id=a.id)
+    assert (out.state, out.assignee) == ("submitted", None)
+    assert [e.action for e in out.events] == ["submit", "claim", "release", "claim", "release"]

@@ -78,10 +78,17 @@ def test_an_over_limit_amount_shows_the_error_and_changes_nothing(client: TestCl
     assert r.status_code == 422 and "请输入正确的金额" in r.text
     r = client.post("/app/services/provident/withdraw", data={"csrf": "wrong", "reason": "rent", "amount": "100"})
     assert r.status_code == 403
-    # a forged confirmation without a face grant is refused too
+    # a forged confirmation without a face grant is refused too (the draft is real, the grant is not)
+    r = client.post("/app/services/provident/withdraw", data={"csrf": csrf, "reason": "rent", "amount": "1500.00"},
+                    follow_redirects=False)
+    draft = parse_qs(urlparse(parse_qs(urlparse(r.headers["location"]).query)["next"][0]).query)["draft"][0]
     r = client.post("/app/services/provident/withdraw/confirm", data={
-        "csrf": csrf, "reason": "rent", "amount": "150000", "face_grant": "fgr_forged"})
+        "csrf": csrf, "draft": draft, "face_grant": "fgr_forged"})
     assert r.status_code == 403 and 'data-testid="error"' in r.text
+    # and a confirmation without a (live) draft
+    r = client.post("/app/services/provident/withdraw/confirm", data={
+        "csrf": csrf, "draft": "hpd_nosuchdraft", "face_grant": "fgr_forged"})
+    assert r.status_code == 404 and 'data-testid="error"' in r.text
     session.expire_all()
     assert service.withdrawals(session, citizen_id=p.id) == []
     assert service.get_account(session, citizen_id=p.id).available_fen == 8_640_000

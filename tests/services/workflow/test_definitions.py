@@ -84,6 +84,19 @@ CASES = {
         lambda r: _action(r, "withdraw").update(needs_claim=True),
         "cannot claim",
     ),
+    "applicant action releasing": (
+        lambda r: _action(r, "withdraw").update(releases=True),
+        "cannot claim, release",
+    ),
+    "claim and release at once": (lambda r: _action(r, "release").update(claims=True), "both claim and release"),
+    "claim override without needs_claim": (
+        lambda r: _action(r, "release").update(needs_claim=False),
+        "claim_override needs needs_claim",
+    ),
+    "claim override outside the roles": (
+        lambda r: _action(r, "release").update(roles=["reviewer", "admin"], claim_override=["owner"]),
+        "claim_override needs needs_claim",
+    ),
     "unknown field": (lambda r: _action(r, "claim").update(colour="red"), "colour"),
     "bad actor kind": (lambda r: _action(r, "claim").update(actor="robot"), "actor"),
 }

@@ -152,3 +152,29 @@ def test_random_walk_only_legal_actions_change_state(wf_id: str, steps: list) ->
         assert engine.actions_available(wf, state, "staff", frozenset(AGENCY_ROLES)) == []
         assert engine.actions_available(wf, state, "applicant") == []
         assert engine.actions_available(wf, state, "system") == []
+
+
+@pytest.mark.parametrize(("wf_id", "queue"), [("review_one_step", "submitted"), ("review_two_step", "submitted"),
+                                              ("review_then_pay", "submitted"), ("auto_check", "referred"),
+                                              ("auto_check_final", "referred")])
+def test_release_puts_a_claimed_application_back_in_the_queue(wf_id: str, queue: str) -> None:
+    wf = definitions.get(wf_id)
+    t = engine.transition(wf, "in_review", "release", actor_kind="staff", roles=frozenset({"reviewer"}))
+    assert (t.to_state, t.action.releases, t.action.needs_claim) == (queue, True, True)
+    assert set(t.action.claim_override) == {"admin", "owner"}
+    for state in set(wf.states) - {"in_review"}:  # only a claimed application can be released
+        with pytest.raises(IllegalTransition):
+            engine.transition(wf, state, "release", actor_kind="staff", roles=ALL_ROLES)
+    with pytest.raises(ActionNotAllowed):
+        engine.transition(wf, "in_review", "release", actor_kind="applicant")
+
+
+def test_auto_check_final_offers_no_resubmit_after_rejection() -> None:
+    final = definitions.get("auto_check_final")
+    assert final.states["rejected"].terminal and final.states["rejected"].outcome == "rejected"
+    with pytest.raises(IllegalTransition):
+        engine.transition(final, "rejected", "resubmit", actor_kind="applicant")
+    assert engine.transition(final, "needs_info", "resubmit", actor_kind="applicant").to_state == "submitted"
+    # the general auto_check still lets the applicant resubmit a rejected application
+    assert engine.transition(definitions.get("auto_check"), "rejected", "resubmit",
+                             actor_kind="applicant").to_state == "submitted"

@@ -18,6 +18,7 @@ from onecity.services.bills.service.autopay import run_autopay
 from onecity.services.bills.service.billers import (
     Route,
     active_profile,
+    biller_org_of,
     connector,
     get_biller,
     list_billers,
@@ -49,6 +50,7 @@ from onecity.services.bills.service.payments import (
 )
 from onecity.services.bills.service.reconciliation import (
     day_window,
+    download_headers,
     generate,
     generate_due,
     get_file,
@@ -59,8 +61,9 @@ from onecity.services.bills.service.simulator import BillerSimConfig, SimulatedB
 __all__ = [
     "Ack", "AdviceStatus", "BillerAccountUnknown", "BillerConnector", "BillerDown", "BillerSimConfig",
     "BillerTimeout", "FetchedBill", "HttpBiller", "Route", "SimulatedBiller", "Target",
-    "account_history", "active_profile", "add_account", "apply_ack", "apply_status", "bill_key", "biller_payments",
-    "bills_view", "connector", "day_window", "dispatch", "fetch_from_biller", "generate", "generate_due",
+    "account_history", "active_profile", "add_account", "apply_ack", "apply_status", "bill_key", "biller_org_of",
+    "biller_payments",
+    "bills_view", "connector", "day_window", "dispatch", "download_headers", "fetch_from_biller", "generate", "generate_due",
     "get_account", "get_biller", "get_file", "get_payment", "handle_ack", "history", "list_accounts",
     "list_billers", "list_files", "locate", "pay_bill", "remove_account", "run_autopay", "set_autopay",
     "set_profile", "signing", "simulator", "top_up", "use_connector",

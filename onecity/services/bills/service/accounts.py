@@ -211,7 +211,20 @@ def bill_key(org_id: str, bill_id: str) -> str:
 
 
 def topup_bill(target: Target) -> str:
-    return topup_bill_id(target.account_no)
+    """The bill id a top-up is recorded under: the number masked (the payment row, the citizen's
+    history, the biller console and the reconciliation file never hold a phone number in clear)."""
+    return topup_bill_id(rules.mask_account(target.account_no))
+
+
+def advice_bill_id(session: Session, *, account_row_id: int, kind: str, bill_id: str) -> str:
+    """The bill id sent to the biller: the recorded one, except a top-up names the whole number,
+    decrypted from the account only for the call."""
+    if kind != "topup":
+        return bill_id
+    row = session.get(BillAccount, account_row_id)
+    if row is None:
+        raise AccountNotFound()
+    return topup_bill_id(decrypt_str(row.number_enc, purpose=ENC_NUMBER))
 
 
 def autopay_accounts(session: Session, *, after_id: int = 0, limit: int = 200) -> list[tuple[int, str, str]]:

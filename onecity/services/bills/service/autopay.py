@@ -39,8 +39,11 @@ def _settle_one(target: accounts.Target, bills: list[FetchedBill], bill: Fetched
             limit = accounts.autopay_limit_of(s, target.account_row_id)
             if limit is None:
                 return
+            # "paid" also when paid here and the biller has not posted it yet (no failure notice for that;
+            # nothing recorded either, so a payment the biller refuses later is paid on the next run)
+            status = accounts.bills_view(s, target, [bill])[0].status
             decision = rules.autopay_decision(amount=bill.amount, due_date=bill.due_date, today=today, limit=limit,
-                                              status=bill.status)
+                                              status=status)
             if decision.reason in ("not_due", "already_paid"):
                 return
             run = AutopayRun(run_key=run_key, account_row_id=target.account_row_id, bill_id=bill.bill_id,

@@ -78,6 +78,15 @@ def active_profile(session: Session, org_id: str) -> BillerProfile:
     return p
 
 
+def biller_org_of(session: Session, org_id: str | None) -> str:
+    """The caller's organisation if it is an active biller (its staff and API keys use the biller
+    routes); BillerNotFound (404) for any other organisation."""
+    if org_id is None:
+        raise BillerNotFound()
+    active_profile(session, org_id)
+    return org_id
+
+
 def route_of(p: BillerProfile) -> Route:
     return Route(p.org_id, p.product, p.connector, p.endpoint)
 

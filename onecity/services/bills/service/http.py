@@ -14,6 +14,8 @@ A timeout is `BillerTimeout`; a refused connection or a 5xx is `BillerDown`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -62,21 +64,23 @@ class HttpBiller:
     def fetch(self, account_no: str) -> list[FetchedBill]:
         r = self._call("GET", "/bills?" + urlencode({"account_no": account_no}))
         if r.status_code == 404:
-            raise BillerAccountUnknown(account_no)
+            raise BillerAccountUnknown("the biller has no such account")
         if r.status_code != 200:
             raise BillerDown(f"biller answered {r.status_code}")
-        return [FetchedBill(bill_id=str(b["bill_id"]), period=str(b["period"]), amount=_fen(b["amount"]),
-                            due_date=date.fromisoformat(b["due_date"]) if b.get("due_date") else None,
-                            status="unpaid" if b.get("status") == "unpaid" else "paid",
-                            holder_masked=b.get("holder_masked")) for b in r.json()["bills"]]
+        with _answer("bills"):
+            return [FetchedBill(bill_id=str(b["bill_id"]), period=str(b["period"]), amount=_fen(b["amount"]),
+                                due_date=date.fromisoformat(b["due_date"]) if b.get("due_date") else None,
+                                status="unpaid" if b.get("status") == "unpaid" else "paid",
+                                holder_masked=b.get("holder_masked")) for b in r.json()["bills"]]
 
     def pay(self, bill_id: str, amount: int, ref: str) -> Ack:
         r = self._call("POST", "/payments", {"bill_id": bill_id, "amount": amount, "ref": ref})
         if r.status_code != 200:
             raise BillerDown(f"biller answered {r.status_code}")
-        d = r.json()
-        return Ack(ref=str(d["ref"]), accepted=bool(d["accepted"]), biller_ref=d.get("biller_ref"),
-                   reason=d.get("reason"), duplicate=bool(d.get("duplicate", False)))
+        with _answer("acknowledgement"):
+            d = r.json()
+            return Ack(ref=str(d["ref"]), accepted=bool(d["accepted"]), biller_ref=d.get("biller_ref"),
+                       reason=d.get("reason"), duplicate=bool(d.get("duplicate", False)))
 
     def status(self, ref: str) -> AdviceStatus:
         r = self._call("GET", "/payments/" + quote(ref, safe=""))
@@ -84,11 +88,23 @@ class HttpBiller:
             return AdviceStatus(ref, "not_found")
         if r.status_code != 200:
             raise BillerDown(f"biller answered {r.status_code}")
-        d = r.json()
-        if d["status"] not in ("processing", "confirmed", "rejected", "not_found"):
-            raise BillerDown(f"unknown status {d['status']!r}")
-        return AdviceStatus(ref=ref, status=d["status"], biller_ref=d.get("biller_ref"), reason=d.get("reason"),
-                            confirmed_at=datetime.fromisoformat(d["confirmed_at"]) if d.get("confirmed_at") else None)
+        with _answer("status"):
+            d = r.json()
+            if d["status"] not in ("processing", "confirmed", "rejected", "not_found"):
+                raise BillerDown(f"unknown status {str(d['status'])[:40]!r}")
+            return AdviceStatus(ref=ref, status=d["status"], biller_ref=d.get("biller_ref"), reason=d.get("reason"),
+                                confirmed_at=datetime.fromisoformat(d["confirmed_at"]) if d.get("confirmed_at")
+                                else None)
+
+
+@contextmanager
+def _answer(what: str) -> Iterator[None]:
+    """A biller's answer that is not the JSON the interface promises is a transient failure
+    (`BillerDown`: retried like a 5xx), never an unhandled error in a citizen's request or the job."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # json.JSONDecodeError is a ValueError
+        raise BillerDown(f"the biller's {what} is malformed ({type(exc).__name__})") from exc
 
 
 def _fen(value: object) -> int:

@@ -47,7 +47,7 @@ from onecity.services.bills.errors import (
 from onecity.services.bills.models import BillPayment
 from onecity.services.bills.schemas import DispatchOut, PaymentOut
 from onecity.services.bills.service import billers
-from onecity.services.bills.service.accounts import Target, bill_key, topup_bill
+from onecity.services.bills.service.accounts import Target, advice_bill_id, bill_key, topup_bill
 from onecity.services.bills.service.connector import Ack, AdviceStatus, BillerDown, BillerTimeout, FetchedBill
 from onecity.services.catalogue.schemas import I18n
 
@@ -295,7 +295,8 @@ def dispatch(limit: int = BATCH) -> DispatchOut:
                 route = billers.route_of(billers.active_profile(s, r.biller_org_id))
             except BillerNotFound:  # a paused biller: its advices wait until it is back
                 continue
-            due.append(_Due(r.public_id, r.state, r.bill_id, r.amount, route))
+            due.append(_Due(r.public_id, r.state, advice_bill_id(s, account_row_id=r.account_row_id, kind=r.kind,
+                                                                 bill_id=r.bill_id), r.amount, route))
     for d in due:
         conn = billers.connector(d.route)
         try:

@@ -89,6 +89,12 @@ def list_files(session: Session, *, biller_org_id: str, limit: int = 60) -> list
                                              .order_by(ReconFile.business_date.desc()).limit(limit))]
 
 
+def download_headers(meta: ReconFileOut) -> dict[str, str]:
+    """The headers a downloaded file goes with: its name, and the detached signature and key id."""
+    return {"Content-Disposition": f'attachment; filename="bills-recon-{meta.business_date.isoformat()}.csv"',
+            "X-OneCity-Recon-Signature": meta.signature, "X-OneCity-Recon-Key-Id": meta.key_id}
+
+
 def get_file(session: Session, *, biller_org_id: str, file_id: str) -> tuple[ReconFileOut, str]:
     """The file's description and its exact text (what the signature covers, UTF-8)."""
     f = session.scalars(select(ReconFile).where(ReconFile.public_id == file_id)).one_or_none()

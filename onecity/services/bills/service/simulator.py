@@ -51,7 +51,7 @@ BP = 10_000
 
 
 def _happens(rng: random.Random, bp: int) -> bool:
-    return rng.random() * BP < bp
+    return rng.randrange(BP) < bp  # whole basis points: no float
 
 
 class BillerSimConfig(BaseSettings):
@@ -135,7 +135,7 @@ class SimulatedBiller:
                 reason = "bill_already_paid"
             elif bill.amount != amount:
                 reason = "amount_mismatch"
-        delay = rng.uniform(cfg.min_delay_ms, max(cfg.min_delay_ms, cfg.max_delay_ms))
+        delay = rng.randint(cfg.min_delay_ms, max(cfg.min_delay_ms, cfg.max_delay_ms))  # whole ms
         s.add(BillSimAdvice(ref=ref, biller_org_id=self.org_id, bill_id=bill_id, amount=amount, biller_ref=biller_ref,
                             status="rejected" if reason else "processing", failure_code=reason,
                             fate={"decline": _happens(rng, cfg.decline_bp)}, received=1, received_at=now,

@@ -24,6 +24,7 @@ from jsonschema.exceptions import SchemaError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onecity import clock, outbox
@@ -60,9 +61,12 @@ UPLOAD_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TRIPS = 2  # 2 means "more than one"
 PROFILE_FIELDS = frozenset({"name", "id_number_masked", "phone"})
-_CODE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_CLAIM_REF = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+_CODE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}\Z")  # \Z: "$" would let a final newline in
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}\Z")
+_CLAIM_REF = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\Z")
+# A path on this site (whole string): "/" not followed by "/" or a backslash (browsers read "/\x" as
+# "//x", another site), and no backslash, space or control character anywhere.
+_SITE_PATH = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
 
 
 def city(city_code: str | None) -> str:
@@ -150,7 +154,7 @@ def _problems(item: ServiceItemIn) -> list[str]:
     if item.trips == 0 and not item.online:
         p.append("trips: a service that is not online needs at least one trip")
     if item.entry == "page":
-        if not item.entry_url or not item.entry_url.startswith("/") or item.entry_url.startswith("//"):
+        if not item.entry_url or not _SITE_PATH.fullmatch(item.entry_url):
             p.append("entry_url: a dedicated page needs a path on this site, e.g. /app/services/provident")
         elif len(item.entry_url) > 200:
             p.append("entry_url: at most 200 characters")
@@ -368,6 +372,17 @@ def _fill(row: SvcItem, item: ServiceItemIn) -> None:
                                        row.description_zh, row.description_en)
 
 
+def _insert(session: Session, row: SvcItem, taken: Exception) -> None:
+    """Add a version row; `taken` when another request added the same (city, code, version) first
+    (the unique constraint decides between racing editors: one wins, the other gets a problem)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise taken from None
+
+
 def create_item(session: Session, *, item: ServiceItemIn, actor: Principal | str) -> ServiceItemOut:
     """Add a new code to a city's catalogue as draft version 1 (CatalogueItemExists if the code is taken)."""
     validate(session, item)
@@ -378,8 +393,7 @@ def create_item(session: Session, *, item: ServiceItemIn, actor: Principal | str
     row = SvcItem(city_code=city_code, code=item.code, version=1, status="draft", created_by=_actor_name(actor),
                   created_at=now, updated_at=now)
     _fill(row, item)
-    session.add(row)
-    session.flush()
+    _insert(session, row, CatalogueItemExists(detail=f"{item.code} in {city_code}"))
     audit.record(session, actor=actor, action="services.catalogue.create", subject_citizen_id=None,
                  resource=f"service/{city_code}/{item.code}/v1", reason="新增服务事项 new service item")
     return to_out(row)
@@ -402,10 +416,12 @@ def update_item(session: Session, *, code: str, item: ServiceItemIn, actor: Prin
     else:
         row = SvcItem(city_code=city_code, code=code, version=newest.version + 1, status="draft",
                       created_by=_actor_name(actor), created_at=now)
-        session.add(row)
     _fill(row, item)
     row.updated_at = now
-    session.flush()
+    if row is newest:
+        session.flush()
+    else:
+        _insert(session, row, StatusConflict(detail=f"{code}: edited by someone else at the same time; reload"))
     audit.record(session, actor=actor, action="services.catalogue.update", subject_citizen_id=None,
                  resource=f"service/{city_code}/{code}/v{row.version}", reason="修改服务事项 service item edited")
     return get_item(session, code=code, city_code=city_code, version=row.version)

@@ -4,7 +4,8 @@ and its price), checked against the rules before the face check; after the face 
 confirm; then the result — paid to the wallet, in review, or refused.
 
 A refused form re-renders with the rule's message and changes nothing. Forms carry the session's
-CSRF token.
+CSRF token. Between the form and the confirmation the form is kept server-side as a draft: the face
+page's return URL carries only the draft's opaque id, never the property certificate number.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from onecity.money import InvalidAmount, Money
 from onecity.services.provident import rules, service
 from onecity.services.provident.errors import refused
 from onecity.services.provident.pages.display import local, rate, yuan
-from onecity.services.provident.schemas import WithdrawalIn
+from onecity.services.provident.schemas import WithdrawalDraft
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -118,56 +119,63 @@ def withdraw_check(request: Request, db: DbSession, p: Principal = Depends(CITIZ
         return _form_page(request, db, p, form, status=refusal.status, error=_error_text(lang, refusal))
     if card and card not in {c.card_id for c in service.payout_cards(db, citizen_id=_me(p))}:
         card = ""
-    query = {"reason": r, "amount": str(amount_fen)} | ({"lease": "1"} if registered else {}) | (
-        {"price": str(price_fen), "property_no": prop} if price_fen and prop else {}) | (
-        {"card": card} if card else {})
-    nxt = "/app/services/provident/withdraw/confirm?" + urlencode(query)
+    # The form stays on the server; the face page's return URL carries only the draft's opaque id
+    # (no property certificate number, amount or card in any URL).
+    try:
+        draft = WithdrawalDraft(reason=r, amount_fen=amount_fen, registered_lease=registered,  # type: ignore[arg-type]
+                                price_fen=price_fen if price_fen and prop else None,
+                                property_no=prop if price_fen and prop else None, card_id=card or None)
+    except ValueError:
+        return _form_page(request, db, p, form, status=422, error=t(lang, "services.provident.amount_invalid"))
+    draft_id = service.save_draft(db, citizen_id=_me(p), draft=draft)
+    nxt = "/app/services/provident/withdraw/confirm?" + urlencode({"draft": draft_id})
     return RedirectResponse("/app/face?" + urlencode({"act": service.WITHDRAW_ACT, "next": nxt}), status_code=303)
 
 
-def _confirm_ctx(params: dict[str, str]) -> dict[str, Any]:
-    def fen(key: str) -> int | None:
-        v = params.get(key, "")
-        return int(v) if v.isdigit() and len(v) <= 13 else None
-
-    reason = params.get("reason", "")
-    return {"reason": reason if reason in REASONS else "rent", "amount_fen": fen("amount"),
-            "lease": params.get("lease") == "1", "price_fen": fen("price"),
-            "property_no": params.get("property_no", "")[:60], "grant": params.get("face_grant", "")[:60],
-            "card": params.get("card", "")[:40]}
+def _confirm_ctx(draft_id: str, draft: WithdrawalDraft, grant: str) -> dict[str, Any]:
+    """What the confirm page shows: the draft (the property number only masked) and the grant."""
+    return {"draft": draft_id[:40], "grant": grant[:60], "reason": draft.reason, "amount_fen": draft.amount_fen,
+            "lease": draft.registered_lease, "price_fen": draft.price_fen,
+            "property_masked": service.mask_property(draft.property_no) if draft.property_no else None,
+            "card": draft.card_id or ""}
 
 
 @router.get("/app/services/provident/withdraw/confirm", response_class=HTMLResponse)
 def confirm_form(request: Request, db: DbSession, p: Principal = Depends(CITIZEN)) -> Response:
     """Where the face page returns with its grant: the request once more, and one tap to withdraw."""
-    ctx = _confirm_ctx(dict(request.query_params))
-    if not ctx["grant"] or not ctx["amount_fen"]:
+    draft_id = request.query_params.get("draft", "")[:40]
+    grant = request.query_params.get("face_grant", "")[:60]
+    if not draft_id or not grant:
         return RedirectResponse("/app/services/provident/withdraw", status_code=303)
+    try:
+        draft = service.get_draft(db, draft_id=draft_id, citizen_id=_me(p))
+    except DomainError as exc:
+        return _form_page(request, db, p, {"reason": "rent"}, status=exc.status, error=exc.title(negotiate(request)))
+    ctx = _confirm_ctx(draft_id, draft, grant)
     cards = {c.card_id: c for c in service.payout_cards(db, citizen_id=_me(p))}
     return _page(request, "provident_confirm.html", p, w=ctx, card=cards.get(ctx["card"]))
 
 
 @router.post("/app/services/provident/withdraw/confirm", response_class=HTMLResponse)
 def confirm(request: Request, db: DbSession, p: Principal = Depends(CITIZEN), csrf: str = Form(""),
-            reason: str = Form("", max_length=20), amount: str = Form("", max_length=13),
-            lease: str = Form("", max_length=1), price: str = Form("", max_length=13),
-            property_no: str = Form("", max_length=60), face_grant: str = Form("", max_length=60),
-            card: str = Form("", max_length=40)) -> Response:
+            draft: str = Form("", max_length=40), face_grant: str = Form("", max_length=60)) -> Response:
     lang = negotiate(request)
-    ctx = _confirm_ctx({"reason": reason, "amount": amount, "lease": lease, "price": price,
-                        "property_no": property_no, "face_grant": face_grant, "card": card})
+    try:
+        kept = service.get_draft(db, draft_id=draft, citizen_id=_me(p))
+    except DomainError as exc:
+        return _form_page(request, db, p, {"reason": "rent"}, status=exc.status, error=exc.title(lang))
+    ctx = _confirm_ctx(draft, kept, face_grant)
     if not csrf_ok(p, csrf):
         return _page(request, "provident_confirm.html", p, status=403, error=t(lang, "identity.error.csrf"), w=ctx,
                      card=None)
     try:
-        data = WithdrawalIn(reason=ctx["reason"], amount_fen=ctx["amount_fen"] or 0, face_grant=face_grant,
-                            registered_lease=ctx["lease"], price_fen=ctx["price_fen"],
-                            property_no=ctx["property_no"] or None, card_id=ctx["card"] or None)
+        data = kept.request(face_grant)
     except ValueError:
         return _page(request, "provident_confirm.html", p, status=422,
                      error=t(lang, "services.provident.amount_invalid"), w=ctx, card=None)
     try:
         w = service.request_withdrawal(db, citizen_id=_me(p), data=data, actor=p)
+        service.discard_draft(db, draft_id=draft, citizen_id=_me(p))
     except DomainError as exc:
         db.rollback()
         return _page(request, "provident_confirm.html", p, status=exc.status, error=_error_text(lang, exc), w=ctx,

@@ -1,5 +1,6 @@
 """The provident fund's API, by meaning: `accounts` (the city's fund centre, accounts, monthly
-contributions, balances and statements) and `withdrawals`. Other modules call the names
+contributions, balances and statements), `withdrawals`, and `drafts` (a withdrawal form kept
+server-side during the face check, so no personal data travels in a URL). Other modules call the names
 re-exported here (see the package docstring for the glossary, `rules` for the arithmetic).
 
 Invariants kept here:
@@ -36,6 +37,7 @@ from onecity.services.provident.service.accounts import (
     get_account,
     has_account,
     hpf_key,
+    is_centre,
     is_centre_staff,
     list_accounts,
     open_account,
@@ -47,10 +49,17 @@ from onecity.services.provident.service.accounts import (
     set_status,
     statement,
 )
+from onecity.services.provident.service.drafts import (
+    DRAFT_TTL,
+    discard_draft,
+    get_draft,
+    save_draft,
+)
 from onecity.services.provident.service.withdrawals import (
     bank_returned,
     check,
     get_withdrawal,
+    mask_property,
     pay,
     payout_cards,
     quote,
@@ -61,6 +70,10 @@ from onecity.services.provident.service.withdrawals import (
 )
 
 __all__ = [
+    "DRAFT_TTL",
+    "discard_draft",
+    "get_draft",
+    "save_draft",
     "CONTRIBUTION_CODE",
     "CURRENCY",
     "HOLD_CODE",
@@ -79,8 +92,10 @@ __all__ = [
     "find_account",
     "get_account",
     "get_withdrawal",
+    "mask_property",
     "has_account",
     "hpf_key",
+    "is_centre",
     "is_centre_staff",
     "list_accounts",
     "open_account",

@@ -90,6 +90,11 @@ def centre_org_id(session: Session, city_code: str | None = None) -> str | None:
     return session.scalar(select(HpfCentre.org_id).where(HpfCentre.city_code == _city(city_code)))
 
 
+def is_centre(session: Session, org_id: str | None, city_code: str | None = None) -> bool:
+    """Whether the organisation is the city's fund centre (it has the provident console)."""
+    return org_id is not None and org_id == centre_org_id(session, city_code)
+
+
 def is_centre_staff(session: Session, principal: Principal, city_code: str | None = None) -> bool:
     return principal.kind == "staff" and principal.org_id is not None and \
         principal.org_id == centre_org_id(session, city_code)

@@ -57,7 +57,8 @@ def _w_out(w: HpfWithdrawal, account_no: str) -> WithdrawalOut:
         payout_card_id=w.payout_card_id, refusal=w.refusal, created_at=w.created_at, decided_at=w.decided_at)
 
 
-def _mask_property(number: str) -> str:
+def mask_property(number: str) -> str:
+    """A property certificate number masked for display (first 4 and last 3 characters)."""
     n = number.strip()
     return n[:4] + "*" * max(0, len(n) - 7) + n[-3:] if len(n) > 7 else "*" * len(n)
 
@@ -134,7 +135,7 @@ def request_withdrawal(session: Session, *, citizen_id: str, data: WithdrawalIn,
                       amount_fen=data.amount_fen, status="held", decision=d.outcome, decision_code=d.code,
                       rules_version=city_rules.version, period_key=period, registered_lease=data.registered_lease,
                       price_fen=data.price_fen,
-                      property_masked=_mask_property(data.property_no) if data.property_no else None,
+                      property_masked=mask_property(data.property_no) if data.property_no else None,
                       property_index=pindex, hold_transfer_id=f"hpf.w.{public_id}", payout_card_id=data.card_id,
                       created_at=now)
     session.add(w)
