@@ -9,7 +9,7 @@ refused request changes nothing (the request's transaction rolls back).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Path, Query, UploadFile
 from fastapi.responses import Response
@@ -48,6 +48,13 @@ def _me(p: Principal) -> str:
 def _org(p: Principal) -> str:
     assert p.org_id is not None
     return p.org_id
+
+
+def _data(body: ActIn) -> dict[str, Any] | None:
+    """The corrected form / attachments of a resubmission (refused by the service for other actions)."""
+    if body.form is None and body.attachments is None:
+        return None
+    return {k: v for k, v in (("form", body.form), ("attachments", body.attachments)) if v is not None}
 
 
 # --- citizen --------------------------------------------------------------------------------------
@@ -121,8 +128,10 @@ def agency_application(application_id: AppId, db: DbSession, p: Principal = Depe
 @router.post(f"{PREFIX}/org/{{application_id}}/actions/{{action}}", response_model=ApplicationOut)
 def agency_act(application_id: AppId, action: ActionName, body: ActIn, db: DbSession,
                p: Principal = Depends(STAFF)) -> ApplicationOut:
-    """claim, approve, reject (reason), request_info (reason), recommend, send_back — as the workflow says."""
-    return service.act(db, application_id=application_id, action=action, principal=p, reason=body.reason)
+    """claim, approve, reject (reason), request_info (reason), recommend, send_back — as the workflow says.
+    Staff never change the form: a body with `form`/`attachments` is refused (application_action_data_invalid)."""
+    return service.act(db, application_id=application_id, action=action, principal=p, reason=body.reason,
+                       data=_data(body))
 
 
 @router.post(f"{PREFIX}/org/{{application_id}}/visits", response_model=ApplicationOut)
@@ -142,7 +151,5 @@ def my_application(application_id: AppId, db: DbSession, p: Principal = Depends(
 def my_act(application_id: AppId, action: ActionName, body: ActIn, db: DbSession,
            p: Principal = Depends(CITIZEN)) -> ApplicationOut:
     """withdraw, resubmit (with `form` / `attachments` corrected), pay — as the workflow says."""
-    data = None
-    if body.form is not None or body.attachments is not None:
-        data = {k: v for k, v in (("form", body.form), ("attachments", body.attachments)) if v is not None}
-    return service.act(db, application_id=application_id, action=action, principal=p, reason=body.reason, data=data)
+    return service.act(db, application_id=application_id, action=action, principal=p, reason=body.reason,
+                       data=_data(body))

@@ -1,5 +1,6 @@
 """Tables owned by services.applications: applications (办件), their history, attachments, the
-citizen's notices, and the per-city daily counter behind reference numbers. Other sub-packages call
+citizen's notices, and what reference numbers are drawn from (a sequence on PostgreSQL, a per-city
+daily counter on SQLite). Other sub-packages call
 `services.applications.service`."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Sequence,
     String,
     Text,
     UniqueConstraint,
@@ -121,8 +123,13 @@ class Notice(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+# PostgreSQL: the serial part of reference numbers (see service/references.py; gaps are fine).
+REFERENCE_SEQUENCE = Sequence("svc_application_reference_seq", metadata=Base.metadata)
+
+
 class ReferenceCounter(Base):
-    """The last reference number handed out per city and local day (row locked while used)."""
+    """SQLite only: the last reference serial handed out per city and local day (bumped by one atomic
+    upsert; PostgreSQL uses REFERENCE_SEQUENCE instead and leaves this table empty)."""
 
     __tablename__ = "svc_reference_counters"
     __table_args__ = (UniqueConstraint("city_code", "day"),)

@@ -41,6 +41,12 @@ class AccountAlreadyAdded(Conflict):
     message_en = "This account is already in your list"
 
 
+class TooManyAccounts(Conflict):
+    code = "bill_accounts_too_many"
+    message_zh = "添加的缴费户号已达上限，请先删除不用的户号"
+    message_en = "You have added as many bill accounts as allowed; remove one you no longer use first"
+
+
 class AliasInvalid(InvalidInput):
     code = "bill_alias_invalid"
     message_zh = "备注名须为 1–20 个字"

@@ -10,8 +10,9 @@ contributions their employer deposits, and withdrawals for rent, a home purchase
 
 Money: an account's balance is a ledger account `services:hpf:<citizen>` (no overdraft), credited
 from the fund centre's pool `services:hpf:pool:<city>` by contributions and debited by payouts to the
-citizen's wallet (code `services.provident`). A withdrawal holds its amount at once (a pending
-transfer), which is posted when approved and voided when refused.
+citizen's wallet (code `services.provident`) or bound bank card. A withdrawal holds its amount at
+once (a pending transfer to the city's clearing account); the hold is voided when it is decided, and
+on approval the amount is paid out in the same transaction.
 
 Glossary: 公积金账户 provident fund account · 缴存基数 monthly deposit base · 缴存比例 deposit rate
 (单位 employer / 个人 employee) · 汇缴 monthly contribution posting · 正常 normal · 封存 sealed ·

@@ -1,10 +1,11 @@
-"""Pure tax rules: the tax items, their periods, the late-payment surcharge and deed tax.
+"""Pure tax rules: the tax items, their periods and the late-payment surcharge.
 
 - Late-payment surcharge (滞纳金, 税收征收管理法 §32): 0.05% of the unpaid tax per day from the day
   after the due date, rounded down to the fen. (No cap in the law; the bureau pursues it.)
-- Deed tax (契税) on an individual's home purchase (财政部 税务总局 住房城乡建设部公告2024年第16号):
-  the family's only home 1% up to 140 m², 1.5% above; a second home in Shenzhen 3% (the four
-  first-tier cities were left out of the second-home relief); anything else the province's 3%.
+  Worked: 360.00 yuan one day late → 36,000 × 5 / 10,000 = 18 fen; 199.99 yuan two days late →
+  19,999 × 5 × 2 // 10,000 = 19 fen (rounded down once, on the total).
+- The amounts themselves (deed tax, vehicle and vessel tax…) are the bureau's: an assessment arrives
+  with its amount; the platform does not recompute it.
 """
 
 from __future__ import annotations
@@ -34,12 +35,3 @@ def late_surcharge(amount_fen: int, due_on: date, on: date) -> int:
     days = max(0, (on - due_on).days)
     return amount_fen * SURCHARGE_BP_PER_DAY * days // 10_000
 
-
-def deed_tax(price_fen: int, area_dm2: int, *, first_home: bool) -> int:
-    """Deed tax on a home bought by an individual in Shenzhen. `area_dm2` is the floor area in
-    hundredths of a square metre (89.50 m² → 8950), so no float is needed."""
-    if first_home:
-        rate_bp = 100 if area_dm2 <= 140_00 else 150
-    else:
-        rate_bp = 300
-    return price_fen * rate_bp // 10_000

@@ -60,9 +60,10 @@ class ReceiptItem(BaseModel):
     surcharge_fen: int
 
 
-class ReceiptOut(BaseModel):
+class PublicReceiptOut(BaseModel):
+    """The receipt as anyone verifying it sees it: the payer only by masked name."""
+
     receipt_no: str
-    citizen_id: str
     payer_name_masked: str
     office_org_id: str
     office_name: str | None
@@ -74,10 +75,16 @@ class ReceiptOut(BaseModel):
     verify_path: str
 
 
+class ReceiptOut(PublicReceiptOut):
+    """The receipt as its payer sees it."""
+
+    citizen_id: str
+
+
 class VerifyOut(BaseModel):
     receipt_no: str
     valid: bool
-    receipt: ReceiptOut | None = None
+    receipt: PublicReceiptOut | None = None
 
 
 class MyTaxesOut(BaseModel):

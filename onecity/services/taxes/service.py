@@ -48,6 +48,7 @@ from onecity.services.taxes.schemas import (
     AssessmentIn,
     AssessmentOut,
     MyTaxesOut,
+    PublicReceiptOut,
     ReceiptItem,
     ReceiptOut,
     VerifyOut,
@@ -295,7 +296,9 @@ def verify_receipt(session: Session, *, receipt_no: str, signature: str | None =
         return VerifyOut(receipt_no=receipt_no[:40], valid=False)
     message = receipt_message(row)
     ok = signing_key.verify(message, row.signature) and (signature is None or signing_key.verify(message, signature))
-    return VerifyOut(receipt_no=row.receipt_no, valid=ok, receipt=_receipt_out(session, row) if ok else None)
+    public = PublicReceiptOut.model_validate(_receipt_out(session, row).model_dump(exclude={"citizen_id"})) \
+        if ok else None
+    return VerifyOut(receipt_no=row.receipt_no, valid=ok, receipt=public)
 
 
 def my_taxes(session: Session, *, citizen_id: str) -> MyTaxesOut:

@@ -10,6 +10,7 @@ request's language and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -154,17 +155,30 @@ def _local_time(text: str) -> datetime:
         raise ViolationInvalid(detail="occurred_at is not a date and time") from exc
 
 
+def _console_post(request: Request, db: DbSession, p: Principal, csrf: str, form: dict[str, str],
+                  act: Callable[[], str]) -> Response:
+    """A console form: the CSRF token checked, then `act` (which returns where to go next); a
+    DomainError re-renders the console with the error and the typed values, and changes nothing."""
+    lang = negotiate(request)
+    if not csrf_ok(p, csrf):
+        return _console(request, db, p, status=403, error=t(lang, "identity.error.csrf"), form=form)
+    try:
+        target = act()
+    except DomainError as exc:
+        db.rollback()
+        return _console(request, db, p, status=exc.status, error=exc.title(lang), form=form)
+    return RedirectResponse(target, status_code=303)
+
+
 @router.post("/console/services/traffic/violations", response_class=HTMLResponse)
 def console_record(request: Request, db: DbSession, p: Principal = Depends(RECORDERS), csrf: str = Form(""),
                    plate: str = Form("", max_length=20), code: str = Form("", max_length=8),
                    place: str = Form("", max_length=200), occurred_at: str = Form("", max_length=20),
                    fine: str = Form("", max_length=20), driver_id_number: str = Form("", max_length=18)) -> Response:
-    lang = negotiate(request)
     form = {"plate": plate, "code": code, "place": place, "occurred_at": occurred_at, "fine": fine,
             "driver_id_number": driver_id_number}
-    if not csrf_ok(p, csrf):
-        return _console(request, db, p, status=403, error=t(lang, "identity.error.csrf"), form=form)
-    try:
+
+    def act() -> str:
         try:
             body = ViolationIn(plate=plate, code=code, place=place, occurred_at=_local_time(occurred_at),
                                fine_fen=money.Money.parse(fine).fen if fine.strip() else None,
@@ -173,10 +187,9 @@ def console_record(request: Request, db: DbSession, p: Principal = Depends(RECOR
             raise ViolationInvalid(detail=str(exc.errors()[0].get("loc"))) from exc
         out = service.record_violation(db, authority_org_id=p.org_id or "", violation=body, source="console",
                                        actor=p)
-    except DomainError as exc:
-        db.rollback()
-        return _console(request, db, p, status=exc.status, error=exc.title(lang), form=form)
-    return RedirectResponse(f"/console/services/traffic/decisions/{out.decision_no}?done=recorded", status_code=303)
+        return f"/console/services/traffic/decisions/{out.decision_no}?done=recorded"
+
+    return _console_post(request, db, p, csrf, form, act)
 
 
 @router.get("/console/services/traffic/decisions/{decision_no}", response_class=HTMLResponse)
@@ -202,21 +215,18 @@ def console_vehicle(request: Request, db: DbSession, p: Principal = Depends(RECO
                     plate: str = Form("", max_length=20), vehicle_type: str = Form("small_car", max_length=20),
                     owner_id_number: str = Form("", max_length=18)) -> Response:
     """Register a vehicle to its owner (车辆登记)."""
-    lang = negotiate(request)
     form = {"v_plate": plate, "v_type": vehicle_type, "v_owner": owner_id_number}
-    if not csrf_ok(p, csrf):
-        return _console(request, db, p, status=403, error=t(lang, "identity.error.csrf"), form=form)
-    try:
+
+    def act() -> str:
         service.authority_of(db, p.org_id)
         try:
             body = VehicleIn(plate=plate, vehicle_type=vehicle_type, owner_id_number=owner_id_number.strip())  # type: ignore[arg-type]
         except ValidationError as exc:
             raise PlateInvalid(detail=str(exc.errors()[0].get("loc"))) from exc
         service.register_vehicle(db, vehicle=body, actor=p)
-    except DomainError as exc:
-        db.rollback()
-        return _console(request, db, p, status=exc.status, error=exc.title(lang), form=form)
-    return RedirectResponse("/console/services/traffic?done=vehicle", status_code=303)
+        return "/console/services/traffic?done=vehicle"
+
+    return _console_post(request, db, p, csrf, form, act)
 
 
 @router.post("/console/services/traffic/licences", response_class=HTMLResponse)
@@ -224,11 +234,9 @@ def console_licence(request: Request, db: DbSession, p: Principal = Depends(RECO
                     id_number: str = Form("", max_length=18), licence_class: str = Form("C1", max_length=4),
                     cycle_start: str = Form("", max_length=10)) -> Response:
     """A driving licence record (its number is the holder's ID number; the first scoring cycle's start)."""
-    lang = negotiate(request)
     form = {"l_id": id_number, "l_class": licence_class, "l_start": cycle_start}
-    if not csrf_ok(p, csrf):
-        return _console(request, db, p, status=403, error=t(lang, "identity.error.csrf"), form=form)
-    try:
+
+    def act() -> str:
         service.authority_of(db, p.org_id)
         try:
             body = LicenceIn(id_number=id_number.strip(), licence_class=licence_class,
@@ -236,7 +244,6 @@ def console_licence(request: Request, db: DbSession, p: Principal = Depends(RECO
         except (ValidationError, ValueError) as exc:
             raise LicenceInvalid() from exc
         service.register_licence(db, licence=body, actor=p)
-    except DomainError as exc:
-        db.rollback()
-        return _console(request, db, p, status=exc.status, error=exc.title(lang), form=form)
-    return RedirectResponse("/console/services/traffic?done=licence", status_code=303)
+        return "/console/services/traffic?done=licence"
+
+    return _console_post(request, db, p, csrf, form, act)

@@ -369,20 +369,26 @@ def _by_number(session: Session, decision_no: str, *, lock: bool = False) -> Vio
     return row
 
 
-def get_decision(session: Session, *, decision_no: str, viewer_citizen_id: str | None = None,
-                 authority_org_id: str | None = None) -> ViolationOut:
-    """A decision by its number (anyone holding the number may see the fine, as on paper); an
-    authority sees only its own."""
+def _own_decision(session: Session, decision_no: str, authority_org_id: str | None) -> Violation:
+    """The decision by number; with `authority_org_id`, only when that authority decided it."""
+    if authority_org_id is not None:
+        _authority(session, authority_org_id)
     row = _by_number(session, decision_no)
     if authority_org_id is not None and row.authority_org_id != authority_org_id:
         raise DecisionNotFound()
+    return row
+
+
+def get_decision(session: Session, *, decision_no: str, viewer_citizen_id: str | None = None,
+                 authority_org_id: str | None = None) -> ViolationOut:
+    """A decision by its number (anyone holding the number may see the fine, as on paper); an
+    authority sees only its own (an organisation that is no authority: NotAnAuthority)."""
+    row = _own_decision(session, decision_no, authority_org_id)
     return _view(session, row, viewer=viewer_citizen_id)
 
 
 def decision_qr(session: Session, *, decision_no: str, authority_org_id: str | None = None) -> DecisionQrOut:
-    row = _by_number(session, decision_no)
-    if authority_org_id is not None and row.authority_org_id != authority_org_id:
-        raise DecisionNotFound()
+    row = _own_decision(session, decision_no, authority_org_id)
     payload = qr.encode(qr.DecisionQr(decision_no=row.decision_no, fine_fen=row.fine_fen,
                                       plate_masked=rules.mask_plate(row.plate), decided_on=row.decided_on))
     return DecisionQrOut(decision_no=row.decision_no, payload=payload)

@@ -65,3 +65,9 @@ class Workflow(BaseModel):
 
     def is_terminal(self, name: str) -> bool:
         return self.states[name].terminal
+
+    def applicants_turn(self, name: str) -> bool:
+        """Only the applicant can move the application on from `name` (补正, 待缴费): the agency's
+        time limit does not run out while it waits there."""
+        leaving = [a for a in self.actions if name in a.from_]
+        return bool(leaving) and all(a.actor == "applicant" for a in leaving)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from onecity.authz import Principal
 from onecity.credentials import service as credentials
 from onecity.identity.orgs.models import Org, Staff
+from onecity.services.applications import service as apps
 from onecity.services.catalogue import service as catalogue
 from onecity.services.catalogue.schemas import ServiceItemIn, ServiceItemOut
 from tests.identity.family.factories import Person, person
@@ -117,6 +118,13 @@ def applicant(session: Session, *, with_card: bool = True) -> Person:
     if with_card:
         give_social_security_card(session, p)
     return p
+
+
+def submit_as(session: Session, item: ServiceItemOut, p: Person, form: dict[str, Any] | None = None,
+              **kw: Any) -> Any:
+    """`p` submits `item` through the service (GOOD_FORM unless `form`), as themselves."""
+    return apps.submit(session, citizen_id=p.id, service_code=item.code, form=dict(form or GOOD_FORM),
+                       actor=citizen_principal(p), **kw)
 
 
 def png_bytes(extra: int = 0) -> bytes:

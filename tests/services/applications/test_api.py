@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from onecity.audit.models import AuditEntry
 from onecity.outbox import OutboxEvent
 from onecity.services.applications.models import Application, ApplicationEvent, Attachment, Notice
 from tests.identity.orgs.factories import staff_token
@@ -35,7 +36,7 @@ def _h(token: str, key: bool = True) -> dict[str, str]:
 def _counts(session: Session) -> tuple[int, ...]:
     session.expire_all()
     out = tuple(session.scalar(select(func.count()).select_from(m)) or 0
-                for m in (Application, ApplicationEvent, Attachment, Notice, OutboxEvent))
+                for m in (Application, ApplicationEvent, Attachment, Notice, OutboxEvent, AuditEntry))
     session.rollback()  # end the read: SQLite holds its write lock for the whole transaction
     return out
 
@@ -70,10 +71,11 @@ def test_the_whole_flow_through_the_api(client, session: Session) -> None:  # ty
     again = client.post(BASE, json=body, headers={**_h(me), "Idempotency-Key": key})
     assert again.json()["id"] == r.json()["id"]  # replayed, not filed twice
     app_id = r.json()["id"]
-    assert len(client.get(BASE, headers=_h(me, key=False)).json()["items"]) == 1
+    listed = client.get(BASE, headers=_h(me, key=False)).json()["items"]
+    assert len(listed) == 1 and listed[0]["form"] == {}  # lists carry no form; the application has it
 
     q = client.get(f"{BASE}/org/queue", headers=_h(staff, key=False)).json()["items"]
-    assert [a["id"] for a in q] == [app_id]
+    assert [a["id"] for a in q] == [app_id] and q[0]["form"] == {}
     got = client.get(f"{BASE}/attachments/{att}", headers=_h(staff, key=False))
     assert got.status_code == 200 and got.content == png_bytes()
     r = client.post(f"{BASE}/org/{app_id}/actions/claim", json={}, headers=_h(staff))
@@ -115,11 +117,13 @@ def test_bad_input_is_a_problem_and_changes_nothing(client, session: Session) ->
         (f"{BASE}/org/{app_id}/actions/teleport", {}, staff, 409, "workflow_illegal_transition"),
         (f"{BASE}/{app_id}/actions/claim", {}, me, 403, "workflow_action_not_allowed"),
         (f"{BASE}/{app_id}/actions/withdraw", {"form": {}}, me, 422, "application_action_data_invalid"),
+        (f"{BASE}/org/{app_id}/actions/claim", {"form": {"years": 1}}, staff, 422, "application_action_data_invalid"),
         (f"{BASE}/{app_id}/actions/approve", {}, staff, 403, "forbidden"),
         (f"{BASE}/org/app_nope/actions/claim", {}, staff, 404, "application_not_found"),
     ]:
         r = client.post(url, json=body, headers=_h(who))
         assert (r.status_code, r.json()["code"]) == (status, code), (url, r.text)
+    assert _counts(session) == before
     client.post(f"{BASE}/org/{app_id}/actions/claim", json={}, headers=_h(staff))
     before = _counts(session)
     r = client.post(f"{BASE}/org/{app_id}/actions/reject", json={"reason": ""}, headers=_h(staff))

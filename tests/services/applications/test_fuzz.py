@@ -52,10 +52,17 @@ def test_any_posted_form_reads_back_into_schema_types(posted: dict[str, str]) ->
 
 
 @settings(max_examples=300, deadline=None)
-@given(data=st.binary(max_size=64) | st.builds(lambda tail: PDF_BYTES[:8] + tail, st.binary(max_size=32)))
-def test_any_bytes_are_sniffed_as_an_accepted_type_or_nothing(data: bytes) -> None:
+@given(data=st.binary(max_size=64) | st.builds(
+    lambda head, tail: head + tail,
+    st.sampled_from([PDF_BYTES[:8], b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF89a", b"MZ\x90\x00", b"PK\x03\x04"]),
+    st.binary(max_size=32)))
+def test_only_bytes_with_an_accepted_signature_are_accepted(data: bytes) -> None:
+    """The type comes from the bytes: an accepted type only behind its magic number, and a PDF's
+    signature always reads as PDF whatever follows."""
     mime = attachments.sniff(data)
-    assert mime is None or isinstance(mime, str)
+    magic = {"application/pdf": b"%PDF", "image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8\xff"}
+    if mime in attachments.ALLOWED:
+        assert data.startswith(magic[mime]), (mime, data[:8])
     if data.startswith(b"%PDF"):
         assert mime == "application/pdf"
 

@@ -3,6 +3,7 @@ nothing behind."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -40,6 +41,7 @@ from tests.services.applications.factories import (
     make_item,
     png_bytes,
     staff_of,
+    submit_as,
 )
 
 
@@ -48,18 +50,14 @@ def _counts(session: Session) -> dict[str, int]:
             for m in (Application, ApplicationEvent, Attachment, Notice, OutboxEvent, AuditEntry)}
 
 
-def _submit(session: Session, item: Any, p: Any, form: dict[str, Any] | None = None, **kw: Any) -> Any:
-    return apps.submit(session, citizen_id=p.id, service_code=item.code, form=form or dict(GOOD_FORM),
-                       actor=citizen_principal(p), **kw)
-
-
 def test_rejected_then_resubmitted_then_approved_issues_a_certificate(session: Session) -> None:
     agency = make_agency(session)
     item = make_item(session, agency)
     p = applicant(session)
     _staff, reviewer = staff_of(session, agency)
-    a = _submit(session, item, p)
-    assert a.state == "submitted" and a.reference.startswith("440300-") and a.reference.endswith("-000001")
+    a = submit_as(session, item, p)
+    day = clock.today_local().strftime("%Y%m%d")
+    assert a.state == "submitted" and re.fullmatch(rf"440300-{day}-\d{{6,}}", a.reference)
     assert a.due_at is not None and a.overdue is False and a.trips_needed == 0
     assert [x.name for x in a.available_actions] == ["withdraw"]
 
@@ -103,7 +101,7 @@ def test_an_invalid_form_lists_every_error_and_stores_nothing(session: Session) 
     before = _counts(session)
     bad = {"name": "", "level": "特级", "years": -1, "exam_date": "not-a-date", "colour": "red"}
     with pytest.raises(FormInvalid) as err:
-        _submit(session, item, p, form=bad)
+        submit_as(session, item, p, form=bad)
     fields = {e["field"] for e in err.value.extra["errors"]}
     assert {"name", "level", "years", "exam_date", "qualification"} <= fields
     assert err.value.status == 422 and err.value.code == "application_form_invalid"
@@ -115,15 +113,15 @@ def test_eligibility_and_materials_are_checked(session: Session) -> None:
     item = make_item(session, agency, eligibility={"real_name": True, "min_age": 18, "max_age": 30})
     old = applicant(session)  # born 1990: 36 in 2026
     with pytest.raises(NotEligible) as err:
-        _submit(session, item, old)
+        submit_as(session, item, old)
     assert err.value.extra["problems"] == [{"rule": "max_age", "max_age": 30}]
     unverified = person(session, verified=False)
     with pytest.raises(NotEligible) as err:
-        _submit(session, make_item(session, agency), unverified)
+        submit_as(session, make_item(session, agency), unverified)
     assert {"rule": "real_name"} in err.value.extra["problems"]
     no_card = applicant(session, with_card=False)
     with pytest.raises(MaterialsMissing) as err2:
-        _submit(session, make_item(session, agency), no_card)
+        submit_as(session, make_item(session, agency), no_card)
     assert err2.value.extra["missing"] == ["ssc"]
 
 
@@ -134,7 +132,7 @@ def test_only_the_assignee_decides_and_roles_are_enforced(session: Session) -> N
     _s1, first = staff_of(session, agency)
     _s2, second = staff_of(session, agency)
     _s3, dev = staff_of(session, agency, roles=("developer",))
-    a = _submit(session, item, p)
+    a = submit_as(session, item, p)
     with pytest.raises(ActionNotAllowed):
         apps.act(session, application_id=a.id, action="claim", principal=dev)
     with pytest.raises(IllegalTransition):
@@ -161,7 +159,7 @@ def test_request_info_then_resubmit_with_changed_data_and_withdraw(session: Sess
     p = applicant(session)
     _s, reviewer = staff_of(session, agency)
     me = citizen_principal(p)
-    a = _submit(session, item, p)
+    a = submit_as(session, item, p)
     apps.act(session, application_id=a.id, action="claim", principal=reviewer)
     a = apps.act(session, application_id=a.id, action="request_info", principal=reviewer, reason="请上传证件照")
     assert a.state == "needs_info" and a.outcome is None
@@ -185,7 +183,7 @@ def test_instant_approves_at_once_with_the_certificate(session: Session) -> None
     agency = make_agency(session)
     item = make_item(session, agency, workflow="instant", time_limit_days=0)
     p = applicant(session)
-    a = _submit(session, item, p)
+    a = submit_as(session, item, p)
     assert (a.state, a.outcome) == ("approved", "approved") and a.credential_id
     assert [e.action for e in a.events] == ["submit", "approve"]
     with pytest.raises(IllegalTransition):
@@ -204,10 +202,10 @@ def test_auto_check_approves_when_the_check_passes_else_refers(session: Session)
     item = make_item(session, agency, workflow="auto_check",
                      on_approve=[{"effect": "issue_credential", "check": "test.years_check",
                                   **{k: v for k, v in _issue().items() if k != "effect"}}])
-    ok = _submit(session, item, applicant(session))
+    ok = submit_as(session, item, applicant(session))
     assert ok.state == "approved" and ok.credential_id
     p = applicant(session)
-    short = _submit(session, item, p, form={**GOOD_FORM, "years": 2})
+    short = submit_as(session, item, p, form={**GOOD_FORM, "years": 2})
     assert short.state == "referred" and short.last_reason == "从业年限不足 5 年" and short.credential_id is None
     assert calls == [5, 2]
 
@@ -227,7 +225,7 @@ def test_an_effect_failing_fails_the_whole_approval(session: Session) -> None:
     item = make_item(session, agency, on_approve=[_issue(), {"effect": "test.always_fails"}])
     p = applicant(session)
     _s, reviewer = staff_of(session, agency)
-    a = _submit(session, item, p)
+    a = submit_as(session, item, p)
     apps.act(session, application_id=a.id, action="claim", principal=reviewer)
     session.commit()
     before = _counts(session)
@@ -246,7 +244,7 @@ def test_review_then_pay_collects_the_fee_or_changes_nothing(session: Session) -
     p = applicant(session)
     _s, reviewer = staff_of(session, agency)
     me = citizen_principal(p)
-    a = _submit(session, item, p)
+    a = submit_as(session, item, p)
     apps.act(session, application_id=a.id, action="claim", principal=reviewer)
     a = apps.act(session, application_id=a.id, action="approve", principal=reviewer)
     assert a.state == "awaiting_payment" and a.payment.state == "due" and a.credential_id is None
@@ -278,21 +276,23 @@ def test_attachments_are_sniffed_limited_owned_and_encrypted(session: Session) -
     pdf = apps.store_attachment(session, citizen_id=p.id, filename="x.png", data=PDF_BYTES)
     assert pdf.content_type == "application/pdf"  # from the bytes, not the name
     with pytest.raises(AttachmentInvalid):  # the photo slot takes JPEG/PNG only
-        _submit(session, item, p, attachments={"photo": pdf.id})
+        submit_as(session, item, p, attachments={"photo": pdf.id})
     big = apps.store_attachment(session, citizen_id=p.id, filename="big.png", data=png_bytes(300_000))
     with pytest.raises(AttachmentInvalid):  # over the slot's 200,000 bytes
-        _submit(session, item, p, attachments={"photo": big.id})
+        submit_as(session, item, p, attachments={"photo": big.id})
     other = applicant(session)
     theirs = apps.store_attachment(session, citizen_id=other.id, filename="o.png", data=png_bytes())
     with pytest.raises(AttachmentInvalid):
-        _submit(session, item, p, attachments={"photo": theirs.id})
+        submit_as(session, item, p, attachments={"photo": theirs.id})
     mine = apps.store_attachment(session, citizen_id=p.id, filename="me.png", data=png_bytes())
-    a = _submit(session, item, p, attachments={"photo": mine.id})
+    a = submit_as(session, item, p, attachments={"photo": mine.id})
     row = session.scalars(select(Attachment).where(Attachment.public_id == mine.id)).one()
     assert png_bytes() not in row.data_enc and row.application_id == a.id
     _s, reviewer = staff_of(session, agency)
     meta, data = apps.read_attachment(session, attachment_id=mine.id, principal=reviewer)
     assert data == png_bytes() and meta.sha256 == row.sha256
+    reads = session.scalars(select(AuditEntry).where(AuditEntry.action == "services.attachment.read")).all()
+    assert [(r.actor_id, r.subject_citizen_id) for r in reads] == [(reviewer.id, p.id)]
     _s2, outsider = staff_of(session, make_agency(session))
     from onecity.services.applications.errors import AttachmentNotFound
 
@@ -301,7 +301,7 @@ def test_attachments_are_sniffed_limited_owned_and_encrypted(session: Session) -
     with pytest.raises(AttachmentNotFound):
         apps.read_attachment(session, attachment_id=mine.id, principal=citizen_principal(other))
     with pytest.raises(AttachmentInvalid):  # already used by the first application
-        _submit(session, item, p, attachments={"photo": mine.id})
+        submit_as(session, item, p, attachments={"photo": mine.id})
 
 
 def test_prefill_asks_for_consent_then_fills_from_the_certificate(session: Session) -> None:
@@ -319,6 +319,27 @@ def test_prefill_asks_for_consent_then_fills_from_the_certificate(session: Sessi
     assert out.consent_needed is None
     assert out.values["name"] == p.name and out.values["card_number"] == "S44030099887A"
     assert sorted(out.from_certificates) == ["card_number", "name"]
+    reads = session.scalars(select(AuditEntry).where(AuditEntry.action == "credential.read",
+                                                     AuditEntry.subject_citizen_id == p.id)).all()
+    assert [r.actor_id for r in reads] == [agency.id]  # in the citizen's access history, once per type read
+
+
+def test_waiting_on_the_applicant_is_not_overdue(session: Session) -> None:
+    """补正 stops the agency's clock: past the time limit in needs_info is not overdue, nor noted."""
+    agency = make_agency(session)
+    item = make_item(session, agency, time_limit_days=1)
+    p = applicant(session)
+    _s, reviewer = staff_of(session, agency)
+    a = submit_as(session, item, p)
+    apps.act(session, application_id=a.id, action="claim", principal=reviewer)
+    apps.act(session, application_id=a.id, action="request_info", principal=reviewer, reason="请补充考试日期")
+    clock.freeze(clock.now() + timedelta(days=5))
+    assert apps.mark_overdue(session) == 0
+    assert apps.get_application(session, application_id=a.id).overdue is False
+    assert apps.queue(session, agency_org_id=agency.id)[0].overdue is False
+    a = apps.act(session, application_id=a.id, action="resubmit", principal=citizen_principal(p))
+    clock.freeze(clock.now() + timedelta(days=3))  # the resubmission restarted the limit, now past again
+    assert apps.mark_overdue(session) == 1 and apps.get_application(session, application_id=a.id).overdue
 
 
 def test_overdue_visits_queue_and_measure_facts(session: Session) -> None:
@@ -326,9 +347,9 @@ def test_overdue_visits_queue_and_measure_facts(session: Session) -> None:
     item = make_item(session, agency, time_limit_days=2, trips=1)
     p = applicant(session)
     _s, reviewer = staff_of(session, agency)
-    first = _submit(session, item, p)
+    first = submit_as(session, item, p)
     clock.freeze(clock.now() + timedelta(days=2))
-    second = _submit(session, item, p)
+    second = submit_as(session, item, p)
     assert apps.mark_overdue(session) == 0
     clock.freeze(clock.now() + timedelta(days=2))
     assert apps.mark_overdue(session) == 1  # the first is past the end of its third local day
@@ -353,7 +374,7 @@ def test_two_step_review_recommend_then_the_head_approves(session: Session) -> N
     p = applicant(session)
     _s, reviewer = staff_of(session, agency)
     _h, head = staff_of(session, agency, roles=("admin",))
-    a = _submit(session, item, p)
+    a = submit_as(session, item, p)
     apps.act(session, application_id=a.id, action="claim", principal=reviewer)
     a = apps.act(session, application_id=a.id, action="recommend", principal=reviewer, reason="材料齐全")
     assert a.state == "pending_approval"
@@ -372,7 +393,7 @@ def test_the_periodic_job_marks_overdue_once(session: Session) -> None:
     agency = make_agency(session)
     item = make_item(session, agency, time_limit_days=0)
     p = applicant(session)
-    a = _submit(session, item, p)
+    a = submit_as(session, item, p)
     assert jobs.mark_overdue(session) == {"overdue": 0}
     clock.freeze(clock.now() + timedelta(days=1, hours=1))
     assert jobs.mark_overdue(session) == {"overdue": 1}

@@ -24,12 +24,12 @@ from onecity.services.applications.errors import NotAssignee
 from onecity.services.workflow.errors import ActionNotAllowed, IllegalTransition
 from tests.identity.factories import sms_gateway
 from tests.services.applications.factories import (
-    GOOD_FORM,
     applicant,
     citizen_principal,
     make_agency,
     make_item,
     staff_of,
+    submit_as,
 )
 
 
@@ -59,11 +59,6 @@ def _sms_events(session: Session) -> int:
                           .where(OutboxEvent.topic == identity.NOTICE_SMS_TOPIC)) or 0
 
 
-def _submit(session: Session, item: Any, p: Any) -> Any:
-    return apps.submit(session, citizen_id=p.id, service_code=item.code, form=dict(GOOD_FORM),
-                       actor=citizen_principal(p))
-
-
 def test_sms_for_more_info_rejected_and_approved_only(session: Session, gateway: SimulatedSmsGateway,
                                                      caplog: pytest.LogCaptureFixture) -> None:
     agency = make_agency(session)
@@ -71,7 +66,7 @@ def test_sms_for_more_info_rejected_and_approved_only(session: Session, gateway:
     p = applicant(session)
     _s, reviewer = staff_of(session, agency)
     me = citizen_principal(p)
-    a = _submit(session, item, p)
+    a = submit_as(session, item, p)
     apps.act(session, application_id=a.id, action="claim", principal=reviewer)
     assert _sms_events(session) == 0  # submitted, claimed: the inbox notice is enough
     apps.act(session, application_id=a.id, action="request_info", principal=reviewer, reason="请补充考试日期")
@@ -105,7 +100,7 @@ def test_a_gateway_failure_is_retried_with_the_same_message_id(session: Session)
         item = make_item(session, agency)
         p = applicant(session)
         _s, reviewer = staff_of(session, agency)
-        a = _submit(session, item, p)
+        a = submit_as(session, item, p)
         apps.act(session, application_id=a.id, action="claim", principal=reviewer)
         apps.act(session, application_id=a.id, action="approve", principal=reviewer)
         session.commit()
@@ -123,7 +118,7 @@ def test_a_refused_action_asks_for_no_sms(session: Session) -> None:
     item = make_item(session, agency)
     p = applicant(session)
     _s, reviewer = staff_of(session, agency)
-    a = _submit(session, item, p)
+    a = submit_as(session, item, p)
     with pytest.raises(IllegalTransition):
         apps.act(session, application_id=a.id, action="approve", principal=reviewer)
     assert _sms_events(session) == 0
@@ -133,7 +128,7 @@ def test_overdue_sends_an_sms(session: Session, gateway: SimulatedSmsGateway) ->
     agency = make_agency(session)
     item = make_item(session, agency, time_limit_days=1)
     p = applicant(session)
-    _submit(session, item, p)
+    submit_as(session, item, p)
     session.commit()
     clock.advance(timedelta(days=3))
     assert apps.mark_overdue(session) == 1
@@ -160,7 +155,7 @@ def test_the_assignee_releases_back_to_the_queue(session: Session) -> None:
     p = applicant(session)
     _s, reviewer = staff_of(session, agency)
     _t, other = staff_of(session, agency)
-    a = _submit(session, item, p)
+    a = submit_as(session, item, p)
     with pytest.raises(IllegalTransition):  # nothing to release before a claim
         apps.act(session, application_id=a.id, action="release", principal=reviewer)
     a = apps.act(session, application_id=a.id, action="claim", principal=reviewer)
@@ -184,7 +179,7 @@ def test_an_admin_releases_a_colleagues_claim(session: Session) -> None:
     p = applicant(session)
     _s, reviewer = staff_of(session, agency)
     _a, admin = staff_of(session, agency, roles=("admin",))
-    a = _submit(session, item, p)
+    a = submit_as(session, item, p)
     assert a.state == "referred"  # no check registered: referred to staff
     apps.act(session, application_id=a.id, action="claim", principal=reviewer)
     seen = apps.get_application(session, application_id=a.id, agency_org_id=agency.id, viewer=admin)
@@ -205,7 +200,7 @@ def test_release_through_the_api_and_the_console_button(app: Any, client: Any, s
     reviewer = make_staff(session, agency.org, roles=("reviewer",))
     admin = make_staff(session, agency.org, roles=("admin",))
     token = staff_token(session, reviewer)
-    a = _submit(session, item, p)
+    a = submit_as(session, item, p)
     session.commit()
     base = "/v1/services/applications/org"
     r = client.post(f"{base}/{a.id}/actions/claim", json={},

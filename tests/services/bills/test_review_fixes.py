@@ -123,3 +123,63 @@ def test_a_malformed_answer_from_an_http_biller_is_a_retry_not_a_crash(session):
         service.connector(route).pay("B1", 100, "bpy_1")
     with pytest.raises(service.BillerDown):
         service.connector(route).status("bpy_1")
+
+
+def test_the_account_limit_has_its_own_code_and_adds_nothing(session):
+    # The 31st account was refused as `bill_account_exists` ("already in your list"), which it is not.
+    import pytest
+    from sqlalchemy import func
+
+    from onecity.errors import DomainError
+    from onecity.services.bills.models import BillAccount
+    from onecity.services.bills.service.accounts import MAX_ACCOUNTS
+
+    phone = make_biller(session, "phone")
+    c = citizen(session)
+    for n in range(MAX_ACCOUNTS):
+        service.add_account(session, citizen_id=c.public_id, biller_org_id=phone, account_no=f"1380000{n:04d}",
+                            alias=f"号码{n}", actor=c.public_id)
+    with pytest.raises(DomainError) as e:
+        service.add_account(session, citizen_id=c.public_id, biller_org_id=phone, account_no="13900000000",
+                            alias="多一个", actor=c.public_id)
+    assert e.value.code == "bill_accounts_too_many" and e.value.status == 409
+    assert session.scalar(select(func.count()).select_from(BillAccount)) == MAX_ACCOUNTS
+
+
+def test_one_advice_that_fails_unexpectedly_does_not_stop_the_others(session):
+    # Before: the exception left `dispatch` and, the failing advice being first by due time, every run
+    # stopped at it: no other payment of any biller reached its biller.
+    from tests.services.bills.factories import add_and_pay
+
+    clock.freeze(T0)
+    broken, water = make_biller(session, "water"), make_biller(session, "water")
+    sims = install_sim(broken), install_sim(water)
+    c = citizen(session, balance=50_000)
+    session.commit()
+    b1 = sims[0].issue_bill(WATER_NO, period="2026-10", amount=1_000, due_date=date(2026, 12, 1))
+    b2 = sims[1].issue_bill(WATER_NO, period="2026-10", amount=2_000, due_date=date(2026, 12, 1))
+    first = add_and_pay(session, citizen_id=c.public_id, org_id=broken, account_no=WATER_NO, bill_id=b1, amount=1_000)
+    clock.advance(timedelta(seconds=1))
+    second = add_and_pay(session, citizen_id=c.public_id, org_id=water, account_no=WATER_NO, bill_id=b2, amount=2_000,
+                         alias="公司")
+
+    class Broken:
+        kind = "simulator"
+
+        def fetch(self, account_no: str) -> list:  # type: ignore[type-arg]
+            return []
+
+        def pay(self, bill_id: str, amount: int, ref: str) -> service.Ack:
+            raise RuntimeError("a bug in the connector")
+
+        def status(self, ref: str) -> service.AdviceStatus:
+            raise RuntimeError("a bug in the connector")
+
+    service.use_connector(broken, Broken())  # type: ignore[arg-type]
+    out = service.dispatch()
+    assert (out.sent, out.acknowledged, out.retried) == (1, 1, 1)
+    session.expire_all()
+    rows = {p.public_id: p for p in session.scalars(select(BillPayment))}
+    assert rows[second].state == "acknowledged"
+    assert (rows[first].state, rows[first].attempts, rows[first].last_error) == ("pending", 1, "unexpected RuntimeError")
+    assert clock.aware(rows[first].next_action_at) > clock.now()  # backed off, not first in line forever

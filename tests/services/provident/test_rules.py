@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onecity.services.provident import rules
@@ -16,6 +16,9 @@ CITY = rules.load("440300")
 RENT = CITY.withdrawals["rent"]
 PURCHASE = CITY.withdrawals["purchase"]
 RETIREMENT = CITY.withdrawals["retirement"]
+
+# pure properties: no time limits (a loaded machine must not fail them)
+STEADY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def facts(**kw: object) -> Facts:
@@ -39,6 +42,7 @@ def test_deposit_part_rounds_half_up_to_whole_yuan(base_fen: int, rate_bp: int, 
     assert rules.deposit_part(base_fen, rate_bp) == part_fen
 
 
+@STEADY
 @given(st.integers(1, 10**9), st.integers(0, 10_000))
 def test_deposit_part_is_within_half_a_yuan_of_the_exact_amount(base_fen: int, rate_bp: int) -> None:
     part = rules.deposit_part(base_fen, rate_bp)
@@ -154,6 +158,7 @@ def test_retirement_takes_the_whole_balance_at_the_age() -> None:
 
 # --- invariants --------------------------------------------------------------------------------------
 
+@STEADY
 @given(
     reason=st.sampled_from(["rent", "purchase", "retirement"]),
     amount=st.integers(-10, 10**8),

@@ -70,6 +70,9 @@ def test_issue_in_the_console_pay_in_the_app_verify_in_public(client: Any, sessi
     assert client.get("/verify/tax-receipt/44030020261126999999").status_code == 404
     api = client.get(f"/v1/services/taxes/receipts/{number}/verify").json()
     assert api["valid"] is True and api["receipt"]["total_fen"] == 36_000
+    # the public answer names the payer only masked: no platform citizen id, nothing to link people by
+    assert "citizen_id" not in api["receipt"] and p.id not in json.dumps(api)
+    assert p.id not in ok.text
 
 
 def test_the_receipt_qr_points_at_the_verify_page(client: Any, session: Any, bureau: Bureau) -> None:

@@ -129,3 +129,32 @@ def test_an_upload_is_idempotent_by_reference(session: Session, bureau: Bureau) 
         assess(session, bureau, p, ref="SZ-2026-000001", amount=1)
     assert e.value.code == "tax_assessment_conflict"
     assert _count(session, TaxAssessment) == 1
+
+
+@pytest.mark.parametrize("alter", [
+    pytest.param(lambda r: setattr(r, "payer_name_masked", r.payer_name_masked + "甲"), id="payer"),
+    pytest.param(lambda r: setattr(r, "citizen_id", "cit_someone_else"), id="citizen"),
+    pytest.param(lambda r: setattr(r, "office_org_id", "org_another_office"), id="office"),
+    pytest.param(lambda r: setattr(r, "total_fen", r.total_fen - 1), id="total"),
+    pytest.param(lambda r: setattr(r, "issued_at", r.issued_at + timedelta(seconds=1)), id="issued_at"),
+    pytest.param(lambda r: setattr(r, "key_id", "0" * 16), id="key_id"),
+    pytest.param(lambda r: setattr(r, "items", [{**r.items[0], "item": "deed"}]), id="item"),
+    pytest.param(lambda r: setattr(r, "items", [{**r.items[0], "period": r.items[0]["period"] + "0"}]), id="period"),
+    pytest.param(lambda r: setattr(r, "items", [{**r.items[0], "amount_fen": r.items[0]["amount_fen"] + 1}]),
+                 id="amount"),
+    pytest.param(lambda r: setattr(r, "items", [{**r.items[0], "surcharge_fen": r.items[0]["surcharge_fen"] + 1}]),
+                 id="surcharge"),
+    pytest.param(lambda r: setattr(r, "items", [{**r.items[0], "assessment_id": "txa_other"}]), id="assessment"),
+])
+def test_the_signature_covers_every_printed_fact(session: Session, bureau: Bureau, alter: object) -> None:
+    # every alteration is relative to the value or a value no receipt has (the vehicle and vessel
+    # tax of "2026" becomes deed tax, the payer's masked name gets a character more)
+    p = person(session)
+    fund_wallet(session, p.id, 100_000)
+    r = service.pay(session, citizen_id=p.id, assessment_ids=[assess(session, bureau, p).assessment_id])
+    row = session.scalars(select(TaxReceipt)).one()
+    assert service.verify_receipt(session, receipt_no=r.receipt_no).valid
+    alter(row)  # type: ignore[operator]
+    session.flush()
+    assert not service.verify_receipt(session, receipt_no=r.receipt_no).valid
+    assert not service.verify_receipt(session, receipt_no=r.receipt_no, signature=r.signature).valid

@@ -43,7 +43,8 @@ def test_without_a_certificate_the_page_points_to_the_wallet(session: Any, traff
     assert service.my_traffic(session, citizen_id=d.id).e_licence_credential_id is None
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.text(max_size=300))
 def test_any_scanned_text_is_a_decision_or_decision_qr_invalid(text: str) -> None:
     try:
@@ -52,7 +53,7 @@ def test_any_scanned_text_is_a_decision_or_decision_qr_invalid(text: str) -> Non
         assert exc.code == "decision_qr_invalid"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=20))
 def test_any_text_is_a_plate_or_plate_invalid(text: str) -> None:
     try:
@@ -63,6 +64,7 @@ def test_any_text_is_a_plate_or_plate_invalid(text: str) -> None:
         assert kind in ("ordinary", "new_energy") and len(plate) in (7, 8)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=30))
 def test_any_text_is_a_decision_number_or_not(text: str) -> None:
     assert rules.decision_number_valid(text) in (True, False)

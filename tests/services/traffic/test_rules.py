@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onecity.services.traffic import rules
+
+# pure properties: no time limits (a loaded machine must not fail them)
+STEADY = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.mark.parametrize(("text", "kind"), [
@@ -46,6 +49,7 @@ def test_decision_number_worked_example() -> None:
     assert not rules.decision_number_valid("44032600000012a8")
 
 
+@STEADY
 @given(st.integers(min_value=0, max_value=10**9 - 1), st.integers(min_value=0, max_value=14),
        st.integers(min_value=1, max_value=9))
 def test_any_single_digit_change_breaks_the_check(serial: int, pos: int, delta: int) -> None:
@@ -74,6 +78,7 @@ def test_late_penalty_worked_examples() -> None:
     assert rules.late_penalty(15_033, decided, date(2026, 1, 17)) == 450
 
 
+@STEADY
 @given(st.integers(min_value=0, max_value=10**8), st.integers(min_value=-5, max_value=400))
 def test_late_penalty_never_exceeds_the_fine(fine: int, days: int) -> None:
     decided = date(2026, 1, 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -167,7 +168,10 @@ def test_the_decision_qr_is_signed_and_an_altered_or_forged_one_is_refused(sessi
     altered = qr.DecisionQr(decision_no=v.decision_no, fine_fen=100, plate_masked=v.plate_masked,
                             decided_on=v.decided_on)
     forged_body = qr.encode(altered).split(".")[1]
+    other_key = Ed25519PrivateKey.generate()  # someone else's key signing the true contents
+    other_sig = signing_key.b64url(other_key.sign(signing_key.b64url_decode(body)))
     for bad in (f"{head}.{forged_body}.{sig}",  # the body changed, the old signature kept
+                f"{head}.{body}.{other_sig}",  # the true body, signed with another key
                 f"{head}.{body}.{sig[:10]}{'B' if sig[10] == 'A' else 'A'}{sig[11:]}",  # the signature changed
                 qr.encode(altered),  # validly signed, but not what the decision says (fine 1.00)
                 "OCTD1.abc", "hello"):

@@ -178,3 +178,12 @@ def test_auto_check_final_offers_no_resubmit_after_rejection() -> None:
     # the general auto_check still lets the applicant resubmit a rejected application
     assert engine.transition(definitions.get("auto_check"), "rejected", "resubmit",
                              actor_kind="applicant").to_state == "submitted"
+
+
+def test_the_applicants_turn_is_where_only_they_can_act() -> None:
+    """Where the agency's time limit pauses (applications.is_overdue): 补正 and 待缴费, not review."""
+    one, pay = definitions.get("review_one_step"), definitions.get("review_then_pay")
+    assert one.applicants_turn("needs_info") and pay.applicants_turn("awaiting_payment")
+    assert not one.applicants_turn("submitted") and not one.applicants_turn("in_review")
+    assert not one.applicants_turn("approved")  # terminal: nothing leaves it, nobody's turn
+    assert not pay.applicants_turn("submitted")  # staff claim it there, though the applicant may withdraw

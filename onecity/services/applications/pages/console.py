@@ -5,7 +5,6 @@ workflow names; forms carry the session's CSRF token."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -19,6 +18,7 @@ from onecity.i18n import negotiate, t
 from onecity.identity.orgs.console import console_allow
 from onecity.identity.web_session import csrf_ok, csrf_token
 from onecity.services.applications import service
+from onecity.services.applications.errors import AttachmentNotFound
 from onecity.services.applications.pages.citizen import _explain, _items, local, yuan
 from onecity.services.workflow import definitions
 from onecity.web.templating import render
@@ -48,14 +48,11 @@ def _page(request: Request, name: str, p: Principal, *, status: int = 200, error
 
 @router.get(BASE)
 def queue(request: Request, db: DbSession, p: Principal = Depends(STAFF), state: str | None = None) -> Response:
-    everything = service.queue(db, agency_org_id=_org(p), open_only=False, limit=500)
-    counts = Counter(a.state for a in everything)
+    tabs = service.state_counts(db, agency_org_id=_org(p))
     shown = service.queue(db, agency_org_id=_org(p), state=state[:30] if state else None)
-    labels: dict[str, Any] = {}
-    for a in everything:
-        labels.setdefault(a.state, a.state_label)
-    return _page(request, "svcapp_console_queue.html", p, apps=shown, items=_items(db, shown), counts=counts,
-                 labels=labels, state=state, me=p.id)
+    return _page(request, "svcapp_console_queue.html", p, apps=shown, items=_items(db, shown),
+                 counts={s: n for s, (_label, n) in tabs.items()}, labels={s: lbl for s, (lbl, _n) in tabs.items()},
+                 state=state, me=p.id)
 
 
 def _detail(request: Request, db: Session, p: Principal, application_id: str, *, status: int = 200,
@@ -100,8 +97,6 @@ async def act(application_id: str, action: str, request: Request, db: DbSession,
 def attachment(application_id: str, attachment_id: str, db: DbSession, p: Principal = Depends(STAFF)) -> Response:
     meta, data = service.read_attachment(db, attachment_id=attachment_id[:40], principal=p)
     if meta.application_id != application_id:
-        from onecity.services.applications.errors import AttachmentNotFound
-
         raise AttachmentNotFound()
     return Response(data, media_type=meta.content_type, headers={"Cache-Control": "no-store",
                                                                   "X-Content-Type-Options": "nosniff"})

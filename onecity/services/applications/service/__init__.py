@@ -1,24 +1,19 @@
-"""The applications service, by meaning: `applications` (submit, act, system steps, effects,
-visits, time limits, queues, measures), `forms` (form, eligibility and material checks),
-`prefill` (from certificates under consent, and the profile), `attachments` (uploads, sniffed,
-encrypted), `notices` (the citizen's inbox). Other modules call the names re-exported here."""
+"""The applications service, by meaning: `applications` (submit, act, system steps, visits, time
+limits), `views` (reading: one application, lists, queues, measures' facts), `approval` (automatic
+checks and effects of approval), `references` (case numbers), `forms` (form, eligibility and
+material checks), `prefill` (from certificates under consent, and the profile), `attachments`
+(uploads, sniffed, encrypted), `notices` (the citizen's inbox). Other modules call the names re-exported here."""
 
 from onecity.services.applications.effects import register_check, register_effect
 from onecity.services.applications.service.applications import (
     TOPIC,
     act,
-    check_names,
-    get_application,
-    is_overdue,
-    list_for_citizen,
     mark_overdue,
-    measure_facts,
-    queue,
     record_visit,
-    resolve,
     run_system,
     submit,
 )
+from onecity.services.applications.service.approval import check_names, resolve
 from onecity.services.applications.service.attachments import (
     ALLOWED,
     MAX_BYTES,
@@ -32,6 +27,14 @@ from onecity.services.applications.service.prefill import (
     consent_purpose,
     grant_prefill_consent,
     prefill,
+)
+from onecity.services.applications.service.views import (
+    get_application,
+    is_overdue,
+    list_for_citizen,
+    measure_facts,
+    queue,
+    state_counts,
 )
 
 __all__ = [
@@ -60,6 +63,7 @@ __all__ = [
     "register_effect",
     "resolve",
     "run_system",
+    "state_counts",
     "store_attachment",
     "submit",
     "unread_count",

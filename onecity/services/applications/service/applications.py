@@ -16,56 +16,58 @@ Rules kept here:
 - After submit and resubmit, a state the system acts on is advanced at once: `instant` approves,
   `auto_check` runs the item's registered check and approves or refers to staff.
 - Every change writes an event row, an audit entry, the outbox event `services.application.changed`
-  and a notice in the citizen's inbox; the changes a citizen must act on or wants to know (approved,
+  and a notice in the citizen's inbox; the audit entries of one call are recorded at its very end
+  (the chain's lock is then held only from there to commit, not through effects); the changes a citizen must act on or wants to know (approved,
   rejected, more information needed, a fee due, overdue) also send an SMS through identity (after
   commit), unless the citizen made the change themselves.
 - `release` (a staff action with `releases`) puts a claimed application back in the queue; the
   assignee may take it, and so may the roles the action names in `claim_override` (admin, owner).
+- Taking a reference number holds no lock (see `references`), so submits in one city do not wait
+  for each other; the item's use count (a row per item, locked by its upsert) is bumped last.
 - due_at: the end of the local day `time_limit_days` after submission (restarted by a resubmission);
-  open past it = overdue; `mark_overdue` (periodic) notes each once and notifies the citizen.
+  open past it = overdue, unless it waits on the applicant (补正 / 待缴费: only they can act there);
+  `mark_overdue` (periodic) notes each once and notifies the citizen.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onecity import clock, outbox
 from onecity.audit import service as audit
 from onecity.authz import Principal
-from onecity.credentials import service as credentials
 from onecity.crypto import fields
 from onecity.errors import Forbidden
 from onecity.identity import service as identity
 from onecity.ids import new_id
 from onecity.services import collection
-from onecity.services.applications import effects as registry
 from onecity.services.applications.errors import (
     ActionDataInvalid,
     ApplicationNotFound,
-    EffectFailed,
-    EffectUnknown,
     NotAssignee,
     ReasonRequired,
     ServiceNotOnline,
 )
-from onecity.services.applications.models import Application, ApplicationEvent, ReferenceCounter
-from onecity.services.applications.schemas import (
-    ActionOut,
-    ApplicationFact,
-    ApplicationOut,
-    EventOut,
-    PaymentOut,
-)
+from onecity.services.applications.models import Application, ApplicationEvent
+from onecity.services.applications.schemas import ApplicationOut
 from onecity.services.applications.service import forms
+from onecity.services.applications.service.approval import run_checks, run_effects
 from onecity.services.applications.service.attachments import rows_for
 from onecity.services.applications.service.notices import notify
+from onecity.services.applications.service.references import next_reference
+from onecity.services.applications.service.views import (
+    agencys_turn,
+    form_of,
+    form_purpose,
+    item_of,
+    row_of,
+    to_out,
+)
 from onecity.services.catalogue import service as catalogue
 from onecity.services.catalogue.schemas import I18n, ServiceItemOut
 from onecity.services.workflow import definitions, engine
@@ -73,126 +75,7 @@ from onecity.services.workflow.model import ActorKind, Workflow
 
 TOPIC = "services.application.changed"
 FEE_CODE = "services.fee"
-_FORM_PURPOSE = "services.application.form"
 MAX_REASON = 1000
-
-
-# --- reading --------------------------------------------------------------------------------------
-
-def _form_purpose(public_id: str) -> str:
-    return f"{_FORM_PURPOSE}:{public_id}"
-
-
-def _row(session: Session, application_id: str, *, lock: bool = False) -> Application:
-    q = select(Application).where(Application.public_id == application_id)
-    row = session.scalars(q.with_for_update() if lock else q).one_or_none()
-    if row is None:
-        raise ApplicationNotFound()
-    return row
-
-
-def _item_of(session: Session, row: Application) -> ServiceItemOut:
-    return catalogue.get_item(session, code=row.service_code, city_code=row.city_code, version=row.service_version)
-
-
-def is_overdue(row: Application, now: datetime | None = None) -> bool:
-    now = now or clock.now()
-    return row.outcome is None and row.due_at is not None and clock.aware(row.due_at) < now
-
-
-def _viewer(principal: Principal | None, row: Application) -> tuple[ActorKind, frozenset[str]] | None:
-    if principal is None:
-        return None
-    if principal.kind == "citizen" and principal.id == row.citizen_id:
-        return "applicant", frozenset()
-    if principal.kind in ("staff", "org") and principal.org_id == row.agency_org_id:
-        return "staff", principal.roles
-    return None
-
-
-def _out(session: Session, row: Application, *, viewer: Principal | None = None,
-         with_events: bool = True) -> ApplicationOut:
-    wf = definitions.get(row.workflow)
-    events = []
-    if with_events:
-        events = [EventOut(action=e.action, from_state=e.from_state, to_state=e.to_state, actor_kind=e.actor_kind,
-                           actor=e.actor, reason=e.reason, at=clock.aware(e.at))
-                  for e in session.scalars(select(ApplicationEvent)
-                                           .where(ApplicationEvent.application_row_id == row.id)
-                                           .order_by(ApplicationEvent.id))]
-    actions: list[ActionOut] = []
-    who = _viewer(viewer, row)
-    if who is not None:
-        kind, roles = who
-        me = (viewer.id or viewer.org_id) if viewer is not None else None
-        actions = [ActionOut(name=a.name, label=I18n(zh=a.label.get("zh", a.name), en=a.label.get("en", a.name)),
-                             reason=a.reason, needs_claim=a.needs_claim)
-                   for a in engine.actions_available(wf, row.state, kind, roles)
-                   if not (a.needs_claim and row.assignee != me and not (roles & set(a.claim_override)))]
-    label = wf.states[row.state].label
-    return ApplicationOut(
-        id=row.public_id, reference=row.reference, service_code=row.service_code,
-        service_version=row.service_version, city_code=row.city_code, agency_org_id=row.agency_org_id,
-        workflow=row.workflow, citizen_id=row.citizen_id, state=row.state,
-        state_label=I18n(zh=label.get("zh", row.state), en=label.get("en", row.state)),
-        outcome=row.outcome,  # type: ignore[arg-type]
-        form=json.loads(fields.decrypt_str(row.form_enc, purpose=_form_purpose(row.public_id))),
-        attachments=dict(row.attachments or {}), submitted_at=clock.aware(row.submitted_at),
-        due_at=clock.aware(row.due_at) if row.due_at else None,
-        completed_at=clock.aware(row.completed_at) if row.completed_at else None,
-        overdue=is_overdue(row), assignee=row.assignee, trips_needed=row.trips_needed, visits=row.visits,
-        credential_id=row.credential_id,
-        payment=PaymentOut(fee_fen=row.fee_fen, currency=row.currency, state=row.payment_state,  # type: ignore[arg-type]
-                           transfer_id=row.payment_transfer_id),
-        events=events, available_actions=actions,
-        last_reason=next((e.reason for e in reversed(events) if e.reason), None),
-    )
-
-
-def get_application(session: Session, *, application_id: str, citizen_id: str | None = None,
-                    agency_org_id: str | None = None, viewer: Principal | None = None) -> ApplicationOut:
-    """The application, if it is the citizen's / the agency's (ApplicationNotFound otherwise)."""
-    row = _row(session, application_id)
-    if citizen_id is not None and row.citizen_id != citizen_id:
-        raise ApplicationNotFound()
-    if agency_org_id is not None and row.agency_org_id != agency_org_id:
-        raise ApplicationNotFound()
-    return _out(session, row, viewer=viewer)
-
-
-def list_for_citizen(session: Session, *, citizen_id: str, limit: int = 50) -> list[ApplicationOut]:
-    rows = session.scalars(select(Application).where(Application.citizen_id == citizen_id)
-                           .order_by(Application.id.desc()).limit(max(1, min(limit, 200))))
-    return [_out(session, r, with_events=False) for r in rows]
-
-
-def queue(session: Session, *, agency_org_id: str, state: str | None = None, mine: str | None = None,
-          open_only: bool = True, limit: int = 100) -> list[ApplicationOut]:
-    """The agency's applications, overdue first, then by due date and submission."""
-    q = select(Application).where(Application.agency_org_id == agency_org_id)
-    if state is not None:
-        q = q.where(Application.state == state)
-    elif open_only:
-        q = q.where(Application.outcome.is_(None))
-    if mine is not None:
-        q = q.where(Application.assignee == mine)
-    rows = list(session.scalars(q.order_by(Application.id).limit(max(1, min(limit, 500)))))
-    now = clock.now()
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    rows.sort(key=lambda r: (not is_overdue(r, now), clock.aware(r.due_at) if r.due_at else far, r.id))
-    return [_out(session, r, with_events=False) for r in rows]
-
-
-def measure_facts(session: Session, *, city_code: str, agency_org_id: str | None = None) -> list[ApplicationFact]:
-    q = select(Application).where(Application.city_code == city_code)
-    if agency_org_id is not None:
-        q = q.where(Application.agency_org_id == agency_org_id)
-    return [ApplicationFact(application_id=r.public_id, service_code=r.service_code, agency_org_id=r.agency_org_id,
-                            state=r.state, outcome=r.outcome, trips_needed=r.trips_needed,  # type: ignore[arg-type]
-                            visits=r.visits, submitted_at=clock.aware(r.submitted_at),
-                            completed_at=clock.aware(r.completed_at) if r.completed_at else None,
-                            due_at=clock.aware(r.due_at) if r.due_at else None)
-            for r in session.scalars(q.order_by(Application.id))]
 
 
 # --- changes --------------------------------------------------------------------------------------
@@ -210,10 +93,27 @@ def _event(session: Session, row: Application, *, action: str, from_state: str |
                                  at=clock.now()))
 
 
+@dataclass
+class _Audits:
+    """The audit entries of one call, recorded by `record` at its end: `audit.record` locks the
+    chain's head until commit, so it comes after effects, notices and outbox rows."""
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, *, actor: Principal | str, action: str, row: Application, reason: str) -> None:
+        self.entries.append({"actor": actor, "action": f"services.application.{action}",
+                             "subject_citizen_id": row.citizen_id,
+                             "resource": f"services/applications/{row.public_id}", "reason": reason[:500]})
+
+    def record(self, session: Session) -> None:
+        for entry in self.entries:
+            audit.record(session, **entry)
+        self.entries.clear()
+
+
 def _changed(session: Session, row: Application, item: ServiceItemOut, *, action: str, actor: Principal | str,
-             reason: str | None, from_state: str | None) -> None:
-    """The outbox event, the citizen's notice and the audit entry of one change (audit last: it
-    holds the chain's lock until commit)."""
+             reason: str | None, from_state: str | None, audits: _Audits) -> None:
+    """The outbox event, the citizen's notice (and SMS) of one change; its audit entry is queued."""
     wf = definitions.get(row.workflow)
     label = wf.states[row.state].label
     outbox.emit(session, TOPIC, {"application_id": row.public_id, "reference": row.reference,
@@ -232,9 +132,7 @@ def _changed(session: Session, row: Application, item: ServiceItemOut, *, action
         text = sms_text(row, item, reason=reason)
         if text is not None:
             identity.send_notice_sms(session, citizen_id=row.citizen_id, text=text)
-    audit.record(session, actor=actor, action=f"services.application.{action}", subject_citizen_id=row.citizen_id,
-                 resource=f"services/applications/{row.public_id}",
-                 reason=(reason or f"办件 {row.reference} {action} → {row.state}")[:500])
+    audits.add(actor=actor, action=action, row=row, reason=reason or f"办件 {row.reference} {action} → {row.state}")
 
 
 SMS_REASON_CHARS = 60
@@ -261,22 +159,6 @@ def sms_text(row: Application, item: ServiceItemOut, *, reason: str | None, over
     return None
 
 
-def _reference(session: Session, city_code: str) -> str:
-    """city-YYYYMMDD-NNNNNN, numbered per city and local day under a row lock."""
-    day = clock.today_local().strftime("%Y%m%d")
-    q = select(ReferenceCounter).where(ReferenceCounter.city_code == city_code, ReferenceCounter.day == day)
-    counter = session.scalars(q.with_for_update()).one_or_none()
-    if counter is None:
-        try:
-            with session.begin_nested():
-                session.add(ReferenceCounter(city_code=city_code, day=day, last=0))
-        except IntegrityError:
-            pass  # another request opened the day first
-        counter = session.scalars(q.with_for_update()).one()
-    counter.last += 1
-    return f"{city_code}-{day}-{counter.last:06d}"
-
-
 def _clean_reason(reason: str | None) -> str | None:
     text = " ".join((reason or "").split())[:MAX_REASON]
     return text or None
@@ -301,16 +183,16 @@ def submit(session: Session, *, citizen_id: str, service_code: str, form: dict[s
     forms.check_eligibility(session, item, citizen_id)
     attached = forms.check_materials(session, item, citizen_id, attachments or {}, None)
     if resubmits is not None:
-        earlier = _row(session, resubmits)
+        earlier = row_of(session, resubmits)
         if earlier.citizen_id != citizen_id:
             raise ApplicationNotFound()
     now = clock.now()
     public_id = new_id("app")
     row = Application(
-        public_id=public_id, reference=_reference(session, item.city_code), service_code=item.code,
+        public_id=public_id, reference=next_reference(session, item.city_code), service_code=item.code,
         service_version=item.version, city_code=item.city_code, agency_org_id=item.agency_org_id, workflow=wf.id,
         citizen_id=citizen_id, submitted_by=(on_behalf_of or _actor_id(actor))[:100], state=wf.initial,
-        outcome=None, form_enc=fields.encrypt(json.dumps(clean, ensure_ascii=False), purpose=_form_purpose(public_id)),
+        outcome=None, form_enc=fields.encrypt(json.dumps(clean, ensure_ascii=False), purpose=form_purpose(public_id)),
         attachments={}, trips_needed=item.trips, visits=0, fee_fen=item.fee_fen, currency=item.currency,
         resubmits=resubmits, submitted_at=now, due_at=forms.due_at(now, item.time_limit_days), updated_at=now)
     session.add(row)
@@ -318,11 +200,13 @@ def submit(session: Session, *, citizen_id: str, service_code: str, form: dict[s
     _bind(row, attached)
     _event(session, row, action="submit", from_state=None, to_state=row.state, actor_kind="applicant", actor=actor,
            reason=None)
+    audits = _Audits()
+    _changed(session, row, item, action="submit", actor=actor, reason=None, from_state=None, audits=audits)
+    _advance_system(session, row, item, wf, audits)
+    audits.record(session)
     catalogue.count_use(session, code=item.code, city_code=item.city_code)
-    _changed(session, row, item, action="submit", actor=actor, reason=None, from_state=None)
-    _advance_system(session, row, item, wf)
     session.flush()
-    return _out(session, row, viewer=actor if isinstance(actor, Principal) else None)
+    return to_out(session, row, viewer=actor if isinstance(actor, Principal) else None)
 
 
 def _who(principal: Principal, row: Application) -> tuple[ActorKind, frozenset[str], str]:
@@ -341,7 +225,7 @@ def act(session: Session, *, application_id: str, action: str, principal: Princi
         data: dict[str, Any] | None = None) -> ApplicationOut:
     """Take a workflow action as the applicant or the agency's staff. `data` (resubmit only):
     {"form": {...}, "attachments": {slot: att_id}} — the corrected form replaces the old one."""
-    row = _row(session, application_id, lock=True)
+    row = row_of(session, application_id, lock=True)
     kind, roles, actor_id = _who(principal, row)
     wf = definitions.get(row.workflow)
     t = engine.transition(wf, row.state, action, actor_kind=kind, roles=roles)
@@ -350,7 +234,7 @@ def act(session: Session, *, application_id: str, action: str, principal: Princi
         raise ReasonRequired(detail=action)
     if t.action.needs_claim and row.assignee != actor_id and not (roles & set(t.action.claim_override)):
         raise NotAssignee()
-    item = _item_of(session, row)
+    item = item_of(session, row)
     if action == "resubmit":
         _resubmit(session, row, item, data or {})
     elif data:
@@ -359,17 +243,19 @@ def act(session: Session, *, application_id: str, action: str, principal: Princi
         row.assignee = actor_id
     elif t.action.releases:
         row.assignee = None
-    _apply(session, row, item, wf, t, actor=principal, actor_kind=kind, reason=reason)
+    audits = _Audits()
+    _apply(session, row, item, wf, t, actor=principal, actor_kind=kind, reason=reason, audits=audits)
     if action == "resubmit":
-        _advance_system(session, row, item, wf)
+        _advance_system(session, row, item, wf, audits)
+    audits.record(session)
     session.flush()
-    return _out(session, row, viewer=principal)
+    return to_out(session, row, viewer=principal)
 
 
 def _resubmit(session: Session, row: Application, item: ServiceItemOut, data: dict[str, Any]) -> None:
     form = data.get("form")
     if form is None:
-        form = json.loads(fields.decrypt_str(row.form_enc, purpose=_form_purpose(row.public_id)))
+        form = form_of(row)
     clean = forms.validate_form(item.form_schema, form)
     forms.check_eligibility(session, item, row.citizen_id)
     wanted = data.get("attachments")
@@ -379,7 +265,7 @@ def _resubmit(session: Session, row: Application, item: ServiceItemOut, data: di
         if old.public_id not in {a.public_id for a in attached.values()}:
             old.application_id, old.slot = None, None
     _bind(row, attached)
-    row.form_enc = fields.encrypt(json.dumps(clean, ensure_ascii=False), purpose=_form_purpose(row.public_id))
+    row.form_enc = fields.encrypt(json.dumps(clean, ensure_ascii=False), purpose=form_purpose(row.public_id))
     now = clock.now()
     row.assignee = None
     row.due_at = forms.due_at(now, item.time_limit_days)
@@ -388,62 +274,42 @@ def _resubmit(session: Session, row: Application, item: ServiceItemOut, data: di
 
 def run_system(session: Session, *, application_id: str, action: str, reason: str | None = None) -> ApplicationOut:
     """Take a `system` action (IllegalTransition / ActionNotAllowed as for anyone)."""
-    row = _row(session, application_id, lock=True)
+    row = row_of(session, application_id, lock=True)
     wf = definitions.get(row.workflow)
     t = engine.transition(wf, row.state, action, actor_kind="system")
     reason = _clean_reason(reason)
     if t.action.reason == "required" and reason is None:
         raise ReasonRequired(detail=action)
-    item = _item_of(session, row)
-    _apply(session, row, item, wf, t, actor="system", actor_kind="system", reason=reason)
+    item = item_of(session, row)
+    audits = _Audits()
+    _apply(session, row, item, wf, t, actor="system", actor_kind="system", reason=reason, audits=audits)
+    audits.record(session)
     session.flush()
-    return _out(session, row)
+    return to_out(session, row)
 
 
-def _advance_system(session: Session, row: Application, item: ServiceItemOut, wf: Workflow) -> None:
+def _advance_system(session: Session, row: Application, item: ServiceItemOut, wf: Workflow, audits: _Audits) -> None:
     """Take the step the system owns from the current state, if there is one: approve at once, or
     run the item's check and approve or refer."""
     offered = {a.name: a for a in engine.actions_available(wf, row.state, "system")}
     if not offered:
         return
     if "auto_approve" in offered or "refer" in offered:
-        passed, why = _run_checks(session, row, item)
+        passed, why = run_checks(session, row, item)
         name = "auto_approve" if passed and "auto_approve" in offered else "refer"
         if name not in offered:
             return
         t = engine.transition(wf, row.state, name, actor_kind="system")
-        _apply(session, row, item, wf, t, actor="system", actor_kind="system", reason=_clean_reason(why))
+        _apply(session, row, item, wf, t, actor="system", actor_kind="system", reason=_clean_reason(why),
+               audits=audits)
         return
     if "approve" in offered:
         t = engine.transition(wf, row.state, "approve", actor_kind="system")
-        _apply(session, row, item, wf, t, actor="system", actor_kind="system", reason=None)
-
-
-def check_names(item: ServiceItemOut) -> list[str]:
-    names = []
-    for e in item.on_approve:
-        name = e.get("check") or e.get("effect")
-        if isinstance(name, str) and registry.check(name) is not None:
-            names.append(name)
-    return names
-
-
-def _run_checks(session: Session, row: Application, item: ServiceItemOut) -> tuple[bool, str]:
-    names = check_names(item)
-    if not names:
-        return False, "没有自动校验规则，转人工审核 no automatic check; referred to staff"
-    snapshot = _out(session, row, with_events=False)
-    for name in names:
-        fn = registry.check(name)
-        assert fn is not None
-        passed, why = fn(session, snapshot)
-        if not passed:
-            return False, why
-    return True, "自动校验通过 automatic check passed"
+        _apply(session, row, item, wf, t, actor="system", actor_kind="system", reason=None, audits=audits)
 
 
 def _apply(session: Session, row: Application, item: ServiceItemOut, wf: Workflow, t: engine.Transition, *,
-           actor: Principal | str, actor_kind: str, reason: str | None) -> None:
+           actor: Principal | str, actor_kind: str, reason: str | None, audits: _Audits) -> None:
     from_state = row.state
     now = clock.now()
     if t.action.payment == "request":
@@ -461,77 +327,16 @@ def _apply(session: Session, row: Application, item: ServiceItemOut, wf: Workflo
            actor=actor, reason=reason)
     session.flush()
     if t.action.effects:
-        _run_effects(session, row, item, actor)
-    _changed(session, row, item, action=t.name, actor=actor, reason=reason, from_state=from_state)
+        run_effects(session, row, item, actor)
+    _changed(session, row, item, action=t.name, actor=actor, reason=reason, from_state=from_state, audits=audits)
 
-
-# --- effects of approval --------------------------------------------------------------------------
-
-_REF = re.compile(r"^\$(form|profile)\.([A-Za-z0-9_]+)$")
-
-
-def _profile_value(session: Session, citizen_id: str, name: str) -> Any:
-    if name == "name":
-        return identity.real_name(session, citizen_id)
-    if name == "id_number":
-        c = identity.get_citizen(session, citizen_id)
-        return fields.decrypt_str(c.id_number_enc, purpose=identity.ENC_CITIZEN_ID_NUMBER) if c.id_number_enc else None
-    if name == "phone":
-        return identity.citizen_mobile(session, citizen_id)
-    if name == "birth_date":
-        b = identity.citizen_summary(session, citizen_id).birth_date
-        return b.isoformat() if b else None
-    if name == "sex":
-        return identity.citizen_summary(session, citizen_id).sex
-    return None
-
-
-def resolve(session: Session, value: Any, *, form: dict[str, Any], citizen_id: str, reference: str = "") -> Any:
-    """A claim's value from the effect's config: `$form.<field>`, `$profile.<name|id_number|phone|
-    birth_date|sex>`, `$today` (local date), `$reference` (the application's case number), or a literal."""
-    if value == "$today":
-        return clock.today_local().date().isoformat()
-    if value == "$reference":
-        return reference
-    if isinstance(value, str) and (m := _REF.match(value)):
-        source, name = m.groups()
-        return form.get(name) if source == "form" else _profile_value(session, citizen_id, name)
-    return value
-
-
-def _run_effects(session: Session, row: Application, item: ServiceItemOut, actor: Principal | str) -> None:
-    form = json.loads(fields.decrypt_str(row.form_enc, purpose=_form_purpose(row.public_id)))
-    for config in item.on_approve:
-        name = config.get("effect")
-        if not isinstance(name, str):
-            if "check" in config:
-                continue  # a check only
-            raise EffectUnknown(detail=str(config)[:200])
-        if name == "issue_credential":
-            issuer = credentials.issuer_of_org(session, row.agency_org_id)
-            if issuer is None:
-                raise EffectFailed(detail="the agency is not a certificate issuer")
-            claims = {k: resolve(session, v, form=form, citizen_id=row.citizen_id, reference=row.reference)
-                      for k, v in dict(config.get("claims") or {}).items()}
-            cred = credentials.issue_credential(session, issuer_id=issuer.issuer_id, type_id=str(config["type_id"]),
-                                                claims=claims, citizen_id=row.citizen_id, actor=actor)
-            row.credential_id = cred.credential_id
-        elif name == "request_payment":
-            if row.payment_state is None and row.fee_fen > 0:
-                raise EffectFailed(detail="a fee is paid through the review_then_pay workflow")
-        else:
-            fn = registry.effect(name)
-            if fn is None:
-                raise EffectUnknown(detail=name[:80])
-            fn(session, _out(session, row, with_events=False), dict(config))
-    session.flush()
 
 
 # --- staff: visits; the time limit ----------------------------------------------------------------
 
 def record_visit(session: Session, *, application_id: str, principal: Principal, note: str | None = None) -> ApplicationOut:
     """An in-person visit (到现场) by the applicant, recorded by the agency's staff (for the measures)."""
-    row = _row(session, application_id, lock=True)
+    row = row_of(session, application_id, lock=True)
     kind, _roles, _actor = _who(principal, row)
     if kind != "staff":
         raise Forbidden(detail="only the agency's staff record visits")
@@ -544,19 +349,20 @@ def record_visit(session: Session, *, application_id: str, principal: Principal,
     audit.record(session, actor=principal, action="services.application.record_visit",
                  subject_citizen_id=row.citizen_id, resource=f"services/applications/{row.public_id}",
                  reason=note or f"现场办理 in-person visit ({row.reference})")
-    return _out(session, row, viewer=principal)
+    return to_out(session, row, viewer=principal)
 
 
 def mark_overdue(session: Session, *, limit: int = 500) -> int:
     """Note each open application past its time limit once (event, outbox, notice); returns how many."""
     now = clock.now()
     q = (select(Application).where(Application.outcome.is_(None), Application.due_at.is_not(None),
-                                   Application.due_at < now, Application.overdue_notified_at.is_(None))
+                                   Application.due_at < now, Application.overdue_notified_at.is_(None),
+                                   agencys_turn())
          .order_by(Application.id).limit(limit))
     rows = list(session.scalars(q.with_for_update(skip_locked=True)))
     for row in rows:
         row.overdue_notified_at = now
-        item = _item_of(session, row)
+        item = item_of(session, row)
         _event(session, row, action="overdue", from_state=row.state, to_state=row.state, actor_kind="system",
                actor="system", reason=None)
         outbox.emit(session, TOPIC, {"application_id": row.public_id, "reference": row.reference,

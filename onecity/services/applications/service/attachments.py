@@ -4,7 +4,8 @@ The type is sniffed from the bytes (`filetype`, magic numbers), never taken from
 PDF, JPEG and PNG are accepted at all, at most `MAX_BYTES`; a material may narrow both (`accept`,
 `max_bytes`), checked when the file is put in its slot at submit. The bytes are stored encrypted
 (AES-GCM, bound to the attachment's id) with the SHA-256 of the plaintext. Only the owner and the
-staff of the agency handling the application it belongs to may read it back.
+staff of the agency handling the application it belongs to may read it back; a staff read is
+recorded in the citizen's access history (audit).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onecity import clock
+from onecity.audit import service as audit
 from onecity.authz import Principal
 from onecity.crypto import fields
 from onecity.ids import new_id
@@ -90,4 +92,8 @@ def read_attachment(session: Session, *, attachment_id: str, principal: Principa
         allowed = app is not None and app.agency_org_id == principal.org_id
     if not allowed:
         raise AttachmentNotFound()
+    if principal.kind != "citizen":  # staff opening the citizen's file: in their access history
+        audit.record(session, actor=principal, action="services.attachment.read", subject_citizen_id=a.citizen_id,
+                     resource=f"services/attachments/{a.public_id}",
+                     reason=f"审核办件 {a.application_id} 查看附件 read an attachment to review the application")
     return out(a), fields.decrypt(a.data_enc, purpose=_purpose(a.public_id))

@@ -29,6 +29,7 @@ from onecity.services.bills.errors import (
     AutopayLimitInvalid,
     BillerUnavailable,
     NotForThisProduct,
+    TooManyAccounts,
 )
 from onecity.services.bills.models import BillAccount, BillPayment
 from onecity.services.bills.schemas import AccountOut, BillOut
@@ -94,7 +95,7 @@ def add_account(session: Session, *, citizen_id: str, biller_org_id: str, accoun
     active = session.scalars(select(BillAccount.id).where(BillAccount.citizen_id == citizen_id,
                                                           BillAccount.status == "active")).all()
     if len(active) >= MAX_ACCOUNTS:
-        raise AccountAlreadyAdded(detail=f"at most {MAX_ACCOUNTS} accounts")
+        raise TooManyAccounts(detail=f"at most {MAX_ACCOUNTS} accounts")
     if existing is not None:  # added before and removed: back again, settings reset
         existing.status, existing.alias, existing.autopay, existing.autopay_limit = "active", alias, False, None
         existing.updated_at = now

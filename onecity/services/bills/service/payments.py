@@ -310,10 +310,12 @@ def dispatch(limit: int = BATCH) -> DispatchOut:
                 with transaction() as s:
                     result = apply_status(s, payment_id=d.payment_id, status=st)
         except (BillerTimeout, BillerDown) as exc:
-            with transaction() as s:
-                row = _row(s, d.payment_id, lock=True)
-                if row.state == d.state:
-                    _later(row, f"{type(exc).__name__}: {exc}")
+            _retry_later(d, f"{type(exc).__name__}: {exc}")
+            out.retried += 1
+            continue
+        except Exception as exc:  # a connector's or an answer's bug: this advice waits, the others go on
+            log.exception("bills dispatch: payment %s failed unexpectedly", d.payment_id)
+            _retry_later(d, f"unexpected {type(exc).__name__}")
             out.retried += 1
             continue
         if result == "acknowledged":
@@ -323,6 +325,14 @@ def dispatch(limit: int = BATCH) -> DispatchOut:
         elif result == "refunded":
             out.refunded += 1
     return out
+
+
+def _retry_later(d: _Due, error: str) -> None:
+    """Back off the advice (unless its state moved meanwhile, e.g. by a pushed acknowledgement)."""
+    with transaction() as s:
+        row = _row(s, d.payment_id, lock=True)
+        if row.state == d.state:
+            _later(row, error)
 
 
 def handle_ack(*, biller_org_id: str, ack: Ack) -> str:

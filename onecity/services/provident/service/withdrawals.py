@@ -117,7 +117,7 @@ def request_withdrawal(session: Session, *, citizen_id: str, data: WithdrawalIn,
 
     The account row is locked, the rules decide on what it shows; refused → WithdrawalRefused with
     the rule's code and nothing changes (the grant stays unused). Accepted → the amount is held (a
-    pending transfer account → wallet) and the withdrawal is submitted as an application of the
+    pending transfer from the account to the city's clearing account) and the withdrawal is submitted as an application of the
     reason's service item, whose `auto_check_final` workflow pays it at once when the rules said `auto`
     or sends it to the centre's staff."""
     row = account_row(session, citizen_id=citizen_id, lock=True)
