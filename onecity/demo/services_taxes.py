@@ -7,7 +7,8 @@ is a tax office, and the demo family has taxes due in the app (/app/services/tax
 - 张伟: vehicle and vessel tax 2026 for 粤B8K2M6 (1.6–2.0 L), 480.00 by 31 December; and flexible-
   employment social insurance for this month, 1,179.50, by the 25th of next month.
 
-Idempotent by the bureau's references (`DEMO-TAX-…`).
+Idempotent by the bureau's references (`DEMO-TAX-…`, each naming its period, so a run in a later
+year adds that year's taxes).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ def _plan(today: date) -> list[tuple[cast.DemoCitizen, str, str, str, int, date,
     month = f"{today.year}-{today.month:02d}"
     next_month = date(today.year + (today.month == 12), today.month % 12 + 1, 25)
     return [
-        (cast.MAIN, "DEMO-TAX-IIT-2025-MAIN", "iit_annual", f"{today.year - 1}", 128_640, date(today.year, 6, 30),
+        (cast.MAIN, f"DEMO-TAX-IIT-{today.year - 1}-MAIN", "iit_annual", f"{today.year - 1}", 128_640, date(today.year, 6, 30),
          f"{today.year - 1}年度个人所得税综合所得汇算应补税额"),
-        (cast.SPOUSE, "DEMO-TAX-VV-SPOUSE", "vehicle_vessel", f"{today.year}", 48_000, date(today.year, 12, 31),
+        (cast.SPOUSE, f"DEMO-TAX-VV-{today.year}-SPOUSE", "vehicle_vessel", f"{today.year}", 48_000, date(today.year, 12, 31),
          "车船税 粤B8K2M6（1.6升以上至2.0升）"),
         (cast.SPOUSE, f"DEMO-TAX-SI-{month}-SPOUSE", "flexible_social_insurance", month, 117_950, next_month,
          "灵活就业人员基本养老、医疗保险费"),

@@ -77,6 +77,9 @@ class ApplicationFact(BaseModel):
     submitted_at: datetime
     completed_at: datetime | None
     due_at: datetime | None
+    # open, past due_at, and the agency's to move (an application waiting on the applicant — 补正,
+    # 待缴费 — is not overdue); measures should count this rather than compare due_at themselves
+    overdue: bool = False
 
 
 class AttachmentOut(BaseModel):

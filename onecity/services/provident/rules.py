@@ -181,7 +181,7 @@ def evaluate(rule: WithdrawalRule, facts: Facts, ask: Ask) -> Decision:
     if facts.continuous_months < rule.min_continuous_months:
         return refuse("hpf_not_continuous")
     if rule.min_age_male is not None or rule.min_age_female is not None:
-        need = rule.min_age_male if facts.sex == "M" else rule.min_age_female
+        need = {"M": rule.min_age_male, "F": rule.min_age_female}.get(facts.sex or "")  # unknown sex: no age applies
         if facts.age is None or need is None or facts.age < need:
             return refuse("hpf_not_retired")
     if rule.max_times_per_period is not None and facts.times_this_period >= rule.max_times_per_period:

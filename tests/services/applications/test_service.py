@@ -337,9 +337,11 @@ def test_waiting_on_the_applicant_is_not_overdue(session: Session) -> None:
     assert apps.mark_overdue(session) == 0
     assert apps.get_application(session, application_id=a.id).overdue is False
     assert apps.queue(session, agency_org_id=agency.id)[0].overdue is False
+    assert [f.overdue for f in apps.measure_facts(session, city_code="440300", agency_org_id=agency.id)] == [False]
     a = apps.act(session, application_id=a.id, action="resubmit", principal=citizen_principal(p))
     clock.freeze(clock.now() + timedelta(days=3))  # the resubmission restarted the limit, now past again
     assert apps.mark_overdue(session) == 1 and apps.get_application(session, application_id=a.id).overdue
+    assert [f.overdue for f in apps.measure_facts(session, city_code="440300", agency_org_id=agency.id)] == [True]
 
 
 def test_overdue_visits_queue_and_measure_facts(session: Session) -> None:

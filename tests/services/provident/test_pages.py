@@ -8,12 +8,14 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from onecity.crypto.fields import blind_index
 from onecity.identity.sessions import create_session
 from onecity.payments.wallet import service as wallet
 from onecity.services.provident import service
+from onecity.services.provident.models import HpfDraft
 from onecity.services.provident.service import WITHDRAW_ACT
 from tests.identity.family.factories import Person, make_face_grant, person
 from tests.identity.orgs.factories import make_org, make_staff
@@ -138,3 +140,13 @@ def test_console_is_for_the_centres_staff(client: TestClient, session: Session) 
     r = client.post(f"/console/services/provident/accounts/{no}/status", data={
         "csrf": csrf, "status": "sealed", "reason": "again"})
     assert r.status_code == 409
+
+
+def test_a_card_that_is_not_bound_is_refused_not_swapped_for_the_wallet(client: TestClient, session: Session) -> None:
+    p = _wang(session)
+    csrf = _cookie(client, session, "citizen", p.id)
+    r = client.post("/app/services/provident/withdraw", follow_redirects=False,
+                    data={"csrf": csrf, "reason": "rent", "amount": "1500.00", "card": "bcd_not_mine"})
+    assert r.status_code == 422 and "银行卡" in r.text
+    session.expire_all()
+    assert int(session.scalar(select(func.count()).select_from(HpfDraft)) or 0) == 0

@@ -154,6 +154,8 @@ def test_retirement_takes_the_whole_balance_at_the_age() -> None:
     assert rules.evaluate(RETIREMENT, old, Ask("retirement", 100_000)).code == "hpf_whole_balance"
     assert rules.evaluate(RETIREMENT, facts(age=59, sex="M"), Ask("retirement", 8_600_000)).code == "hpf_not_retired"
     assert rules.evaluate(RETIREMENT, facts(age=55, sex="F"), Ask("retirement", 8_600_000)).outcome == "refer"
+    # sex unknown: neither age applies (not the lower one by default) → refused
+    assert rules.evaluate(RETIREMENT, facts(age=58, sex=None), Ask("retirement", 8_600_000)).code == "hpf_not_retired"
 
 
 # --- invariants --------------------------------------------------------------------------------------

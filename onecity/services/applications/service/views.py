@@ -168,6 +168,7 @@ def state_counts(session: Session, *, agency_org_id: str) -> dict[str, tuple[I18
 
 
 def measure_facts(session: Session, *, city_code: str, agency_org_id: str | None = None) -> list[ApplicationFact]:
+    now = clock.now()
     q = select(Application).where(Application.city_code == city_code)
     if agency_org_id is not None:
         q = q.where(Application.agency_org_id == agency_org_id)
@@ -175,5 +176,5 @@ def measure_facts(session: Session, *, city_code: str, agency_org_id: str | None
                             state=r.state, outcome=r.outcome, trips_needed=r.trips_needed,  # type: ignore[arg-type]
                             visits=r.visits, submitted_at=clock.aware(r.submitted_at),
                             completed_at=clock.aware(r.completed_at) if r.completed_at else None,
-                            due_at=clock.aware(r.due_at) if r.due_at else None)
+                            due_at=clock.aware(r.due_at) if r.due_at else None, overdue=is_overdue(r, now))
             for r in session.scalars(q.order_by(Application.id))]

@@ -118,7 +118,9 @@ def withdraw_check(request: Request, db: DbSession, p: Principal = Depends(CITIZ
         refusal = refused(q.code, max_fen=q.max_fen)
         return _form_page(request, db, p, form, status=refusal.status, error=_error_text(lang, refusal))
     if card and card not in {c.card_id for c in service.payout_cards(db, citizen_id=_me(p))}:
-        card = ""
+        # unbound since the form was shown, or not theirs: say so rather than pay to the wallet instead
+        return _form_page(request, db, p, {**form, "card": ""}, status=422,
+                          error=t(lang, "services.provident.card_unknown"))
     # The form stays on the server; the face page's return URL carries only the draft's opaque id
     # (no property certificate number, amount or card in any URL).
     try:
