@@ -15,6 +15,7 @@ from onecity.authz import Principal
 from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
+from onecity.identity.orgs import service as orgs
 from onecity.identity.orgs.console import console_allow
 from onecity.identity.web_session import csrf_ok, csrf_token
 from onecity.services.applications import service
@@ -34,13 +35,15 @@ def _org(p: Principal) -> str:
     return p.org_id
 
 
-def _page(request: Request, name: str, p: Principal, *, status: int = 200, error: str | None = None,
+def _page(request: Request, db: Session, name: str, p: Principal, *, status: int = 200, error: str | None = None,
           **ctx: Any) -> Response:
+    """Render a console page with the shared console navigation (which needs the staff member's org)."""
     lang = negotiate(request)
     done = request.query_params.get("done")
     response = render(request, name, status_code=status, error=error,
                       notice=t(lang, "services.applications.done.acted") if done and not error else None,
-                      csrf=csrf_token(p), local=local, yuan=yuan,
+                      csrf=csrf_token(p), local=local, yuan=yuan, principal_kind=p.kind,
+                      org=orgs.get_org(db, _org(p)),
                       text=lambda i18n: i18n.en if lang == "en" else i18n.zh, **ctx)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -50,7 +53,7 @@ def _page(request: Request, name: str, p: Principal, *, status: int = 200, error
 def queue(request: Request, db: DbSession, p: Principal = Depends(STAFF), state: str | None = None) -> Response:
     tabs = service.state_counts(db, agency_org_id=_org(p))
     shown = service.queue(db, agency_org_id=_org(p), state=state[:30] if state else None)
-    return _page(request, "svcapp_console_queue.html", p, apps=shown, items=_items(db, shown),
+    return _page(request, db, "svcapp_console_queue.html", p, apps=shown, items=_items(db, shown),
                  counts={s: n for s, (_label, n) in tabs.items()}, labels={s: lbl for s, (lbl, _n) in tabs.items()},
                  state=state, me=p.id)
 
@@ -65,7 +68,7 @@ def _detail(request: Request, db: Session, p: Principal, application_id: str, *,
              a.form.get(k)) for k, spec in props.items() if isinstance(spec, dict) and k in a.form]
     materials = {m.key: m for m in item.materials}
     wf = definitions.get(a.workflow)
-    return _page(request, "svcapp_console_detail.html", p, status=status, error=error, a=a, item=item, rows=rows,
+    return _page(request, db, "svcapp_console_detail.html", p, status=status, error=error, a=a, item=item, rows=rows,
                  materials=materials, wf=wf, me=p.id)
 
 
