@@ -300,14 +300,15 @@ def seed(session: Session, *, residents: int = DEFAULT_RESIDENTS, seed: int = po
 
 
 # The city services' demo data, in dependency order: the catalogue first (every other area's service
-# items), then each area's records, then sample applications in the agencies' queues.
-SERVICES_AREAS = ("catalogue", "provident", "traffic", "taxes", "bills", "applications")
+# items), then each area's records, then sample applications, then a past month of them.
+SERVICES_AREAS = ("catalogue", "provident", "traffic", "taxes", "bills", "applications", "history")
 
 
 def seed_services(session: Session, report: SeedReport, ids: dict[str, str], made: dict[str, orgs.Org]) -> None:
     """City services (一网通办): the catalogue of the demo city's services across its agencies and
     billers, provident-fund accounts with contribution history, vehicles, violations and fines,
-    tax assessments, utility accounts with bills, and applications in the agencies' queues."""
+    tax assessments, utility accounts with bills, applications in the agencies' queues, and a past
+    month of applications decided by the agencies' staff (what the zero-trip measures are computed from)."""
     for area in SERVICES_AREAS:
         importlib.import_module(f"onecity.demo.services_{area}").seed(session, report, ids, made)
 

@@ -45,6 +45,8 @@ class Fact(Protocol):
     def completed_at(self) -> datetime | None: ...
     @property
     def due_at(self) -> datetime | None: ...
+    @property
+    def overdue(self) -> bool: ...
 
 
 def share(part: int, total: int) -> Share:
@@ -77,7 +79,8 @@ def compute(*, city_code: str, agency_org_id: str | None, services: Sequence[Ser
         completed_at_most_one_trip=share(sum(1 for f in done if f.visits <= 1), len(done)),
         average_processing_seconds=sum(seconds) // len(seconds) if seconds else None,
         open=len(still_open),
-        open_overdue=sum(1 for f in still_open if f.due_at is not None and f.due_at < now),
+        # applications decides what is overdue (past due, and not waiting on the applicant: 补正, 待缴费)
+        open_overdue=sum(1 for f in still_open if f.overdue),
         completed_late=sum(1 for f in done if f.due_at is not None and f.completed_at is not None
                            and f.completed_at > f.due_at),
     )

@@ -20,6 +20,7 @@ from onecity.authz import PUBLIC, Principal, allow_page
 from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
+from onecity.identity.orgs import service as orgs
 from onecity.identity.orgs.console import console_allow, csrf_ok, csrf_token
 from onecity.services.taxes import rules, service
 from onecity.services.taxes.errors import AssessmentInvalid, NotATaxOffice
@@ -133,6 +134,7 @@ def _console(request: Request, db: DbSession, p: Principal, *, status: int = 200
         db.rollback()
         return render(request, "taxes_console_message.html", status_code=404, error=exc.title(negotiate(request)))
     return _render(request, "taxes_console.html", p, status=status, error=error, rows=rows, form=form or {},
+                   principal_kind=p.kind, org=orgs.get_org(db, p.org_id or ""),
                    status_filter=status_filter, can_issue=ISSUERS.admits(p))
 
 

@@ -23,6 +23,7 @@ from onecity.authz import Principal, allow_page
 from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
+from onecity.identity.orgs import service as orgs
 from onecity.identity.orgs.console import console_allow, csrf_ok, csrf_token
 from onecity.payments.checkout import service as checkout
 from onecity.services.traffic import qr, service
@@ -139,6 +140,7 @@ def _console(request: Request, db: DbSession, p: Principal, *, status: int = 200
         return render(request, "traffic_console_message.html", status_code=404, error=exc.title(negotiate(request)))
     codes = service.violation_codes()
     return _render(request, "traffic_console.html", p, status=status, error=error, rows=rows, codes=codes,
+                   principal_kind=p.kind, org=orgs.get_org(db, p.org_id or ""),
                    status_filter=status_filter, form=form or {}, can_record=RECORDERS.admits(p),
                    now_local=local(clock.now(), "%Y-%m-%dT%H:%M"))
 
@@ -200,7 +202,8 @@ def console_decision(decision_no: str, request: Request, db: DbSession, p: Princ
     except DomainError as exc:
         db.rollback()
         return _console(request, db, p, status=exc.status, error=exc.title(negotiate(request)))
-    return _render(request, "traffic_console_decision.html", p, d=d, qr_svg=qr.svg(code.payload))
+    return _render(request, "traffic_console_decision.html", p, d=d, qr_svg=qr.svg(code.payload),
+                   principal_kind=p.kind, org=orgs.get_org(db, p.org_id or ""))
 
 
 @router.get("/console/services/traffic/decisions/{decision_no}/qr.png")

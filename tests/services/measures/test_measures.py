@@ -26,12 +26,15 @@ def item(code: str, trips: int, agency: str = "org_a") -> ServiceItemOut:
 
 
 def fact(n: int, *, agency: str = "org_a", outcome: str | None = None, visits: int = 0, hours: int | None = None,
-         due_hours: int | None = 24, submitted: datetime = T0) -> ApplicationFact:
+         due_hours: int | None = 24, submitted: datetime = T0, waiting: bool = False) -> ApplicationFact:
+    """`waiting`: open in a state where only the applicant can act (补正 / 待缴费), never overdue."""
     done = submitted + timedelta(hours=hours) if hours is not None else None
+    due = submitted + timedelta(hours=due_hours) if due_hours is not None else None
     data: dict[str, Any] = dict(
         application_id=f"app_{n}", service_code="x", agency_org_id=agency,
         state=outcome or "in_review", outcome=outcome, trips_needed=0, visits=visits, submitted_at=submitted,
-        completed_at=done, due_at=submitted + timedelta(hours=due_hours) if due_hours is not None else None)
+        completed_at=done, due_at=due,
+        overdue=outcome is None and not waiting and due is not None and due < NOW)
     return ApplicationFact(**data)
 
 
@@ -51,6 +54,7 @@ def test_worked_example() -> None:
         fact(5),                                             # open, due T0+24h < NOW: overdue
         fact(6, submitted=NOW - timedelta(hours=1)),        # open, due tomorrow: not overdue
         fact(7, due_hours=None),                             # open without a due time: not overdue
+        fact(8, waiting=True),                               # past due but waiting on the applicant (补正)
     ]
     m = compute(city_code="440300", agency_org_id=None, services=services, facts=facts, now=NOW)
     assert m.services_published == 4
@@ -61,7 +65,7 @@ def test_worked_example() -> None:
     assert (m.completed_at_most_one_trip.part, m.completed_at_most_one_trip.permille) == (2, 666)
     # (2 h + 30 h + 10 h) / 3 = 14 h = 50 400 s
     assert m.average_processing_seconds == 50_400
-    assert (m.open, m.open_overdue, m.completed_late) == (3, 1, 1)
+    assert (m.open, m.open_overdue, m.completed_late) == (4, 1, 1)
 
 
 def test_average_rounds_down_to_whole_seconds() -> None:
