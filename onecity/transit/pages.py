@@ -19,7 +19,7 @@ the request's language and changes nothing.
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -42,6 +42,7 @@ from onecity.transit.fares.trips import MISSING_TAP_IN, MISSING_TAP_OUT
 from onecity.transit.schemas import LegOut, TapOut
 from onecity.transit.service import views
 from onecity.transit.service.errors import InvalidTransitInput
+from onecity.web.formatting import local
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -66,10 +67,6 @@ _CITIZEN_NOTICES = {"paid": "transit.notice.arrears_paid", "topped_up": "transit
                     "mode": "transit.notice.mode_saved", "claimed": "transit.notice.claimed"}
 _CONSOLE_NOTICES = {"corrected": "transit.notice.corrected", "denied": "transit.notice.deny_added",
                     "lifted": "transit.notice.deny_removed"}
-
-
-def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return dt.astimezone(clock.CITY_TZ).strftime(fmt) if dt else "—"
 
 
 def _day(text: str | None) -> date | None:

@@ -10,7 +10,6 @@ Reviewers and developers read; owners, admins and operators issue and change.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -18,13 +17,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from onecity.authz import Principal
-from onecity.clock import CITY_TZ
 from onecity.credentials import service, types
 from onecity.credentials.schemas import IssuerOut
 from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
 from onecity.identity.orgs.console import console_allow, csrf_token, require_csrf
+from onecity.web.formatting import local
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -38,10 +37,6 @@ _NOTICES = {"issued": "credcon.notice.issued", "suspend": "credcon.notice.suspen
             "reissue": "credcon.notice.reissue"}
 CLAIM_PREFIX = "claim."
 MAX_UPLOAD = 4 * 1024 * 1024  # service.import_csv refuses anything larger
-
-
-def local(dt: datetime | None) -> str:
-    return dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M") if dt else "—"
 
 
 def _issuer(db: Session, p: Principal) -> IssuerOut:

@@ -8,7 +8,6 @@ with the error in the request's language and changes nothing.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -17,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from onecity.audit import service as audit
 from onecity.authz import PUBLIC, Principal
-from onecity.clock import CITY_TZ
 from onecity.deps import DbSession
 from onecity.errors import DomainError, InvalidInput
 from onecity.i18n import negotiate, t
@@ -27,6 +25,7 @@ from onecity.identity.orgs.console import console_allow, csrf_token, require_csr
 from onecity.identity.orgs.models import Org
 from onecity.identity.sessions import SESSION_COOKIE
 from onecity.identity.web_session import clear_session_cookie, set_session_cookie
+from onecity.web.formatting import local
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -47,10 +46,6 @@ _NOTICES = {
 _APP_ID = re.compile(r"^app_[0-9A-Z]{26}$")
 
 
-def local(dt: datetime | None) -> str:
-    return dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M") if dt else "—"
-
-
 def _notice(request: Request, lang: str) -> str | None:
     key = _NOTICES.get(request.query_params.get("done", ""))
     if key is None:
@@ -65,7 +60,6 @@ def _is_manager(p: Principal) -> bool:
 
 def _is_key_manager(p: Principal) -> bool:
     return p.kind == "admin" or bool(p.roles & service.KEY_MANAGER_ROLES)
-
 
 
 # --- sign-in --------------------------------------------------------------------------------------

@@ -28,9 +28,10 @@ from onecity.identity.web_session import csrf_ok, csrf_token
 from onecity.medinsure import service
 from onecity.medinsure.commercial import service as commercial
 from onecity.medinsure.errors import NotAllowedForRelative, NotAnInstitution
-from onecity.medinsure.pages.display import local, payer_kind, payer_label, scalable_svg, yuan
+from onecity.medinsure.pages.display import payer_kind, payer_label, scalable_svg
 from onecity.medinsure.paylater import service as paylater
 from onecity.medinsure.schemas import InsuredOut, OrderItemIn, VisitOut
+from onecity.web.formatting import local, yuan
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)

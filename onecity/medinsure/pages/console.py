@@ -27,9 +27,10 @@ from onecity.i18n import negotiate, t
 from onecity.identity.orgs.console import console_allow, csrf_token, require_csrf
 from onecity.medinsure import rules, service
 from onecity.medinsure.errors import FeeLineInvalid, NotAnInstitution
-from onecity.medinsure.pages.display import local, payer_kind, payer_label, yuan
+from onecity.medinsure.pages.display import payer_kind, payer_label
 from onecity.medinsure.schemas import InstitutionOut
 from onecity.money import Money
+from onecity.web.formatting import local, yuan
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)

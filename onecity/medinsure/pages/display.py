@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
 
-from onecity import money
-from onecity.clock import CITY_TZ
 from onecity.i18n import t
 from onecity.medinsure.service.payers import payer_kind
 
 PAYER_KINDS = ("fund", "personal_account", "family", "commercial", "wallet", "credit_line")
-
-
-def yuan(fen: int | None) -> str:
-    return money.yuan(fen or 0)
-
-
-def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return dt.astimezone(CITY_TZ).strftime(fmt) if dt else "—"
 
 
 def payer_label(lang: str, payer: str, names: Mapping[str, str] | None = None) -> str:

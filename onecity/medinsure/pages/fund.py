@@ -15,7 +15,7 @@ from onecity.errors import DomainError
 from onecity.i18n import negotiate
 from onecity.identity.orgs.console import console_allow, csrf_token
 from onecity.medinsure import service
-from onecity.medinsure.pages.display import local, yuan
+from onecity.web.formatting import local, yuan
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)

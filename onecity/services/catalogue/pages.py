@@ -27,7 +27,6 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from onecity import clock
 from onecity.authz import PUBLIC, Principal
 from onecity.deps import DbSession
 from onecity.errors import DomainError
@@ -37,6 +36,7 @@ from onecity.identity.orgs.console import console_allow, csrf_token, require_csr
 from onecity.money import InvalidAmount, Money, yuan
 from onecity.services.catalogue import service
 from onecity.services.catalogue.schemas import ServiceItemIn, ServiceItemOut
+from onecity.web.formatting import local
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -49,10 +49,6 @@ APPLY = "/app/services/apply/"
 _NOTICES = {"created": "services.catalogue.notice.created", "saved": "services.catalogue.notice.saved",
             "published": "services.catalogue.notice.published", "retired": "services.catalogue.notice.retired"}
 _JSON_FIELDS = ("eligibility", "materials", "form_schema", "prefill", "on_approve")
-
-
-def local(dt: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return dt.astimezone(clock.CITY_TZ).strftime(fmt) if dt else "—"
 
 
 def _names(db: Session, items: list[ServiceItemOut]) -> dict[str, str]:

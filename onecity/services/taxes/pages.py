@@ -7,7 +7,7 @@ re-renders with the error and changes nothing."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import segno
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from onecity import clock, money
+from onecity import money
 from onecity.authz import PUBLIC, Principal, allow_page
 from onecity.deps import DbSession
 from onecity.errors import DomainError
@@ -25,6 +25,7 @@ from onecity.identity.orgs.console import console_allow, csrf_ok, csrf_token
 from onecity.services.taxes import rules, service
 from onecity.services.taxes.errors import AssessmentInvalid, NotATaxOffice
 from onecity.services.taxes.schemas import AssessmentIn
+from onecity.web.formatting import local, yuan
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -33,14 +34,6 @@ CITIZEN = allow_page("citizen", verified=True)
 STAFF = console_allow("staff", roles={"owner", "admin", "operator", "reviewer"})
 ISSUERS = console_allow("staff", roles={"owner", "admin", "operator"})
 _NOTICES = {"issued": "services.taxes.console.notice.issued", "paid": "services.taxes.notice.paid"}
-
-
-def yuan(fen: int | None) -> str:
-    return money.yuan(fen or 0)
-
-
-def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return dt.astimezone(clock.CITY_TZ).strftime(fmt) if dt else "—"
 
 
 def _render(request: Request, name: str, p: Principal | None, *, status: int = 200, error: str | None = None,

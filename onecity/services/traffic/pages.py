@@ -29,6 +29,7 @@ from onecity.payments.checkout import service as checkout
 from onecity.services.traffic import qr, service
 from onecity.services.traffic.errors import LicenceInvalid, NotAnAuthority, PlateInvalid, ViolationInvalid
 from onecity.services.traffic.schemas import LicenceIn, VehicleIn, ViolationIn
+from onecity.web.formatting import local, yuan
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -38,14 +39,6 @@ STAFF = console_allow("staff", roles={"owner", "admin", "operator", "reviewer"})
 RECORDERS = console_allow("staff", roles={"owner", "admin", "operator"})
 _NOTICES = {"recorded": "services.traffic.console.notice.recorded", "paid": "services.traffic.notice.paid",
             "vehicle": "services.traffic.console.notice.vehicle", "licence": "services.traffic.console.notice.licence"}
-
-
-def yuan(fen: int | None) -> str:
-    return money.yuan(fen or 0)
-
-
-def local(dt: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return dt.astimezone(clock.CITY_TZ).strftime(fmt) if dt else "—"
 
 
 def _render(request: Request, name: str, p: Principal, *, status: int = 200, error: str | None = None,

@@ -12,7 +12,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from onecity import clock
 from onecity.authz import Principal, allow_page
 from onecity.deps import DbSession
 from onecity.errors import DomainError
@@ -24,6 +23,7 @@ from onecity.services.applications.pages.formfields import fields_of, read_form
 from onecity.services.applications.schemas import ApplicationOut
 from onecity.services.catalogue import service as catalogue
 from onecity.services.catalogue.schemas import ServiceItemOut
+from onecity.web.formatting import local, yuan
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -37,15 +37,6 @@ _DONE = {"submitted": "services.applications.done.submitted", "acted": "services
 def _me(p: Principal) -> str:
     assert p.id is not None
     return p.id
-
-
-def local(dt: Any) -> str:
-    return "" if dt is None else clock.aware(dt).astimezone(clock.CITY_TZ).strftime("%Y-%m-%d %H:%M")
-
-
-def yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
 def _page(request: Request, name: str, p: Principal, *, status: int = 200, error: str | None = None,

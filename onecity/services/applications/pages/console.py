@@ -20,8 +20,9 @@ from onecity.identity.orgs.console import console_allow
 from onecity.identity.web_session import csrf_ok, csrf_token
 from onecity.services.applications import service
 from onecity.services.applications.errors import AttachmentNotFound
-from onecity.services.applications.pages.citizen import _explain, _items, local, yuan
+from onecity.services.applications.pages.citizen import _explain, _items
 from onecity.services.workflow import definitions
+from onecity.web.formatting import local, yuan
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)

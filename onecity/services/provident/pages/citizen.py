@@ -25,8 +25,9 @@ from onecity.identity.web_session import csrf_ok, csrf_token
 from onecity.money import InvalidAmount, Money
 from onecity.services.provident import rules, service
 from onecity.services.provident.errors import refused
-from onecity.services.provident.pages.display import local, rate, yuan
+from onecity.services.provident.pages.display import rate
 from onecity.services.provident.schemas import WithdrawalDraft
+from onecity.web.formatting import local, yuan
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)

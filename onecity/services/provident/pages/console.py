@@ -24,8 +24,9 @@ from onecity.i18n import negotiate, t
 from onecity.identity.orgs.console import console_allow, csrf_ok, csrf_token
 from onecity.money import InvalidAmount, Money
 from onecity.services.provident import service
-from onecity.services.provident.pages.display import local, rate, yuan
+from onecity.services.provident.pages.display import rate
 from onecity.services.provident.schemas import AccountIn, ContributionLineIn, PostingIn
+from onecity.web.formatting import local, yuan
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
