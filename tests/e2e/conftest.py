@@ -97,9 +97,20 @@ def camera_browser(launch_browser: Callable[..., Any], tmp_path_factory: pytest.
 
 
 def shot(page: Any, name: str) -> Path:
+    """Save a full-page screenshot. Chromium now and then answers "Unable to capture screenshot" while
+    a page is between frames (seen with the fake camera's video playing): that is retried, twice."""
+    from playwright.sync_api import Error as PlaywrightError
+
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    for attempt in range(3):
+        try:
+            page.screenshot(path=str(path), full_page=True)
+            return path
+        except PlaywrightError as exc:
+            if "Unable to capture screenshot" not in str(exc) or attempt == 2:
+                raise
+            page.wait_for_timeout(250)
     return path
 
 
