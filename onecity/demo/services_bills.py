@@ -24,12 +24,8 @@ from onecity.services.bills.schemas import BillerProfileIn
 ACTOR = "demo:seed"
 
 
-def _luhn(body: str) -> str:
-    return next(body + str(d) for d in range(10) if rules.luhn_ok(body + str(d)))
-
-
-DEMO_WATER_NO = _luhn("075586400")  # 王芳's water account, to add in the app
-PARENT_WATER_NO = _luhn("075512058")
+DEMO_WATER_NO = "075586400" + rules.luhn_digit("075586400")  # 王芳's water account, to add in the app
+PARENT_WATER_NO = "075512058" + rules.luhn_digit("075512058")
 MAIN_POWER_NO = "0300202611001"
 MAIN_GAS_NO = "44030520" + rules.mod11_digit("44030520")
 MAIN_PHONE_NO = cast.MAIN.mobile

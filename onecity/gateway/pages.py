@@ -9,7 +9,6 @@ language and changes nothing.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -17,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from onecity.authz import Principal
-from onecity.clock import CITY_TZ
 from onecity.crypto import rsa2
 from onecity.deps import DbSession
 from onecity.errors import DomainError
@@ -25,6 +23,7 @@ from onecity.gateway import service
 from onecity.i18n import negotiate, t
 from onecity.identity.orgs import service as orgs
 from onecity.identity.orgs.console import console_allow, csrf_token, require_csrf
+from onecity.web.formatting import local as _local
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -34,10 +33,6 @@ PAGE = "/console/gateway"
 _APP_ID = re.compile(r"^[0-9]{16}$")
 _NOTICES = {"registered": "gateway.notice.registered", "disabled": "gateway.notice.disabled",
             "active": "gateway.notice.enabled", "key_replaced": "gateway.notice.key_replaced"}
-
-
-def _local(dt: datetime | None) -> str:
-    return dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M") if dt else "—"
 
 
 

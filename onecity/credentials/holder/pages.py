@@ -29,6 +29,7 @@ from onecity.credentials.service import claims, wallet
 from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate
+from onecity.web import formatting
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -39,11 +40,11 @@ HISTORY = "/app/credentials/history"
 
 
 def _local(dt: datetime | None) -> str:
-    return clock.aware(dt).astimezone(clock.CITY_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
+    return formatting.local(dt, empty="")
 
 
 def _day(dt: datetime | None) -> str:
-    return clock.aware(dt).astimezone(clock.CITY_TZ).strftime("%Y-%m-%d") if dt else ""
+    return formatting.local(dt, "%Y-%m-%d", empty="")
 
 
 def _last_day(dt: datetime | None) -> str:

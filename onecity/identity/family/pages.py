@@ -19,13 +19,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from onecity import clock
 from onecity.authz import Principal, allow_page
 from onecity.deps import DbSession
 from onecity.errors import DomainError
 from onecity.i18n import negotiate, t
 from onecity.identity.family import rules, service
 from onecity.identity.web_session import csrf_ok, csrf_token
+from onecity.web import formatting
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -40,7 +40,7 @@ def face_url() -> str:
 
 
 def _local(dt: datetime | None) -> str:
-    return dt.astimezone(clock.CITY_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
+    return formatting.local(dt, empty="")
 
 
 FAMILY_PAGE = allow_page("citizen", verified=True)

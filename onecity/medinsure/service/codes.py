@@ -18,12 +18,10 @@ Rules kept here:
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import segno
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -43,6 +41,7 @@ from onecity.medinsure.models import MedCode, MedInsured
 from onecity.medinsure.schemas import CodeClaims, CodeOut
 from onecity.medinsure.service import signing_key
 from onecity.medinsure.service.insured import insured_row
+from onecity.web import qr
 
 PREFIX = "MI1"
 TTL = timedelta(seconds=90)
@@ -159,14 +158,10 @@ def purge_codes(session: Session, *, older_than: timedelta = timedelta(days=1), 
 
 
 def code_svg(text: str, *, scale: int = 4) -> str:
-    """The code as an SVG QR (segno, error correction M)."""
-    buf = io.BytesIO()
-    segno.make(text, error="m").save(buf, kind="svg", scale=scale, xmldecl=False, svgns=True)
-    return buf.getvalue().decode()
+    """The code as an SVG QR."""
+    return qr.svg(text, scale=scale)
 
 
 def code_png(text: str, *, scale: int = 6) -> bytes:
-    """The code as a PNG QR (segno, error correction M)."""
-    buf = io.BytesIO()
-    segno.make(text, error="m").save(buf, kind="png", scale=scale)
-    return buf.getvalue()
+    """The code as a PNG QR."""
+    return qr.png(text, scale=scale)

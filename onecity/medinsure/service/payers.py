@@ -122,15 +122,18 @@ def _split(policy: rules.Policy, v: MedVisit, ins: MedInsured, lines: list[rules
 
 
 def _relatives(session: Session, ins: MedInsured, family_payers: list[str],
-               scheme_rules: rules.SchemeRules) -> tuple[list[tuple[str, int]], dict[str, str]]:
+               scheme_rules: rules.SchemeRules) -> tuple[list[tuple[str, int]], dict[str, str], dict[str, int]]:
+    """The chosen relatives with what they can give (never below 0), their accounts and their available
+    balances (as read), by payer."""
     if not family_payers:
-        return [], {}
+        return [], {}, {}
     if len(set(family_payers)) != len(family_payers):
         raise FamilyPayerInvalid(detail="a relative is listed twice")
     if not scheme_rules.family_aid:
         raise FamilyPayerInvalid(detail=f"the {ins.scheme} scheme does not allow family aid")
     found: list[tuple[str, int]] = []
     accounts: dict[str, str] = {}
+    balances: dict[str, int] = {}
     for pid in family_payers:
         if pid == ins.citizen_id or not family.has_scope(session, actor_citizen_id=pid,
                                                          subject_citizen_id=ins.citizen_id, scope=PAY_MEDICAL):
@@ -139,9 +142,11 @@ def _relatives(session: Session, ins: MedInsured, family_payers: list[str],
             rel = insured_row(session, pid)
         except DomainError as exc:
             raise FamilyPayerInvalid(detail=f"{pid} is not insured", citizen_id=pid) from exc
-        found.append((pid, max(0, personal_balance(session, rel.personal_account_id))))
+        available = personal_balance(session, rel.personal_account_id)
+        found.append((pid, max(0, available)))
         accounts[rules.family_payer(pid)] = rel.personal_account_id
-    return found, accounts
+        balances[rules.family_payer(pid)] = available
+    return found, accounts, balances
 
 
 def compute(session: Session, v: MedVisit, ins: MedInsured, *, family_payers: list[str], pay_later: bool,
@@ -175,8 +180,9 @@ def compute(session: Session, v: MedVisit, ins: MedInsured, *, family_payers: li
     own = personal_balance(session, ins.personal_account_id) if scheme_rules.personal_account else None
     balances = {rules.PERSONAL_ACCOUNT: own} if own is not None else {}
     accounts[rules.PERSONAL_ACCOUNT] = ins.personal_account_id
-    relatives, rel_accounts = _relatives(session, ins, family_payers, scheme_rules)
+    relatives, rel_accounts, rel_balances = _relatives(session, ins, family_payers, scheme_rules)
     accounts.update(rel_accounts)
+    balances.update(rel_balances)
     sources = rules.account_sources(scheme_rules, own_fen=max(0, own) if own is not None else None,
                                     relatives=relatives)
     for c, _ in covers:

@@ -16,9 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from onecity import money
 from onecity.authz import Principal
-from onecity.clock import CITY_TZ
 from onecity.deps import DbSession
 from onecity.errors import DomainError, Forbidden
 from onecity.i18n import negotiate, t
@@ -27,6 +25,8 @@ from onecity.ids import new_id
 from onecity.money import Money
 from onecity.payments.trade import service
 from onecity.payments.trade.schemas import STATUSES, OrderOut
+from onecity.web import formatting
+from onecity.web.formatting import yuan
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -40,12 +40,8 @@ _REQUEST_NO = re.compile(r"^console-[0-9A-Z]{26}$")
 _NOTICES = {"refunded": "trade.notice.refunded", "resent": "trade.notice.resent", "saved": "trade.notice.saved"}
 
 
-def yuan(fen: int | None) -> str:
-    return money.yuan(fen or 0)
-
-
 def local(dt: datetime | None) -> str:
-    return dt.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M:%S") if dt else "—"
+    return formatting.local(dt, "%Y-%m-%d %H:%M:%S")
 
 
 def _merchant(p: Principal) -> str:

@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from onecity import clock
 from onecity.authz import Principal, allow_page
 from onecity.deps import DbSession
 from onecity.errors import DomainError
@@ -27,6 +26,7 @@ from onecity.identity.web_session import csrf_ok, csrf_token
 from onecity.money import Money, yuan
 from onecity.payments.bank import service as bank
 from onecity.payments.wallet import service
+from onecity.web import formatting
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -39,7 +39,7 @@ _NOTICES = {"top_up", "withdrawal"}
 
 
 def local(dt: datetime | None) -> str:
-    return dt.astimezone(clock.CITY_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
+    return formatting.local(dt, empty="")
 
 
 def face_url() -> str:

@@ -30,10 +30,11 @@ from onecity.identity.family import service as family
 from onecity.identity.orgs import service as orgs
 from onecity.identity.orgs.console import console_allow, csrf_token
 from onecity.identity.web_session import csrf_ok
-from onecity.money import Money, yuan
+from onecity.money import Money
 from onecity.payments.wallet import service as wallet
 from onecity.services.bills import rules, service
 from onecity.services.bills.schemas import AccountOut
+from onecity.web.formatting import local, yuan
 from onecity.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -80,7 +81,7 @@ def _home(request: Request, db: Session, p: Principal, *, status: int = 200, err
     return render(request, "bills_home.html", status_code=status, error=error, notice=None if error else _notice(request),
                   groups=_by_product(accounts), relatives=_relatives(db, me), billers=service.list_billers(db),
                   history=service.history(db, citizen_id=me, limit=20), csrf=csrf_token(p), form=form or {},
-                  yuan=yuan, me=me, tz=clock.CITY_TZ)
+                  yuan=yuan, local=local, me=me)
 
 
 @router.get(HOME, response_class=HTMLResponse)

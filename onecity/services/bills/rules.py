@@ -35,6 +35,11 @@ def luhn_ok(number: str) -> bool:
     return total % 10 == 0
 
 
+def luhn_digit(body: str) -> str:
+    """The check digit that makes `body` + it pass `luhn_ok` (the water accounts' last digit)."""
+    return next(d for d in "0123456789" if luhn_ok(body + d))
+
+
 def mod11_digit(body: str) -> str:
     """ISO 7064-style weighted mod 11 with weights 2..7 from the right: 11 − (Σ d·w mod 11), written
     "0" for 11 and "X" for 10."""

@@ -69,10 +69,10 @@ def home(request: Request, db: DbSession, p: Principal = Depends(PUBLIC)) -> Res
     category = request.query_params.get("category") or None
     categories = service.list_categories(db)
     chosen = next((c for c in categories if c.code == category), None)
-    listed = service.list_items(db, category=chosen.code) if chosen else []
-    popular = [i for i in service.popular(db, limit=6) if i.popularity > 0]  # used at least once
-    recommended = service.recommended(db, limit=6)
-    everything = service.list_items(db)
+    everything = service.list_items(db)  # read once; the lists below are cut from it
+    listed = [i for i in everything if i.category == chosen.code] if chosen else []
+    popular = [i for i in service.most_used(everything, 6) if i.popularity > 0]  # used at least once
+    recommended = service.recommended_of(everything, 6)
     zero = sum(1 for i in everything if i.trips == 0)
     return render(request, "services_home.html", categories=[c for c in categories if c.count], chosen=chosen,
                   listed=listed, popular=popular, recommended=recommended, total=len(everything), zero=zero,

@@ -6,11 +6,9 @@ re-renders with the error and changes nothing."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 
-import segno
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -25,6 +23,7 @@ from onecity.identity.orgs.console import console_allow, csrf_ok, csrf_token
 from onecity.services.taxes import rules, service
 from onecity.services.taxes.errors import AssessmentInvalid, NotATaxOffice
 from onecity.services.taxes.schemas import AssessmentIn
+from onecity.web import qr
 from onecity.web.formatting import local, yuan
 from onecity.web.templating import render
 
@@ -77,15 +76,6 @@ def pay(request: Request, db: DbSession, p: Principal = Depends(CITIZEN), csrf: 
     return RedirectResponse(f"/app/services/taxes/receipts/{receipt.receipt_no}?done=paid", status_code=303)
 
 
-def _qr(text: str, kind: str) -> bytes:
-    buf = io.BytesIO()
-    if kind == "svg":
-        segno.make(text, error="m", micro=False).save(buf, kind="svg", scale=3, xmldecl=False, svgns=True)
-    else:
-        segno.make(text, error="m", micro=False).save(buf, kind="png", scale=5, border=4)
-    return buf.getvalue()
-
-
 def _verify_url(request: Request, verify_path: str, signature: str) -> str:
     return f"{str(request.base_url).rstrip('/')}{verify_path}?s={signature}"
 
@@ -98,13 +88,13 @@ def receipt_page(receipt_no: str, request: Request, db: DbSession, p: Principal 
         db.rollback()
         return _home(request, db, p, status=exc.status, error=exc.title(negotiate(request)))
     url = _verify_url(request, r.verify_path, r.signature)
-    return _render(request, "taxes_receipt.html", p, r=r, verify_url=url, qr_svg=_qr(url, "svg").decode())
+    return _render(request, "taxes_receipt.html", p, r=r, verify_url=url, qr_svg=qr.svg(url, scale=3))
 
 
 @router.get("/app/services/taxes/receipts/{receipt_no}/qr.png")
 def receipt_qr(receipt_no: str, request: Request, db: DbSession, p: Principal = Depends(CITIZEN)) -> Response:
     r = service.get_receipt(db, receipt_no=receipt_no[:40], citizen_id=_me(p))
-    return Response(_qr(_verify_url(request, r.verify_path, r.signature), "png"), media_type="image/png")
+    return Response(qr.png(_verify_url(request, r.verify_path, r.signature), scale=5), media_type="image/png")
 
 
 @router.get("/verify/tax-receipt/{receipt_no}", response_class=HTMLResponse)

@@ -94,42 +94,36 @@ def is_office(session: Session, org_id: str | None) -> bool:
 
 # --- assessments ----------------------------------------------------------------------------------
 
-def _out(a: TaxAssessment, names: dict[str, str], receipts: dict[int, str], today: date) -> AssessmentOut:
-    spec = rules.ITEMS[a.item]
-    if a.status == "paid":
-        surcharge = 0
-        total = a.amount_fen
-    else:
-        surcharge = rules.late_surcharge(a.amount_fen, a.due_on, today)
-        total = a.amount_fen + surcharge
-    return AssessmentOut(assessment_id=a.public_id, citizen_id=a.citizen_id, office_org_id=a.office_org_id,
-                         office_name=names.get(a.office_org_id), item=a.item, item_name_zh=spec["zh"],
-                         item_name_en=spec["en"], period=a.period, description=a.description,
-                         amount_fen=a.amount_fen, due_on=a.due_on, status=a.status, surcharge_fen=surcharge,
-                         total_fen=total, paid_at=a.paid_at,
-                         receipt_no=receipts.get(a.receipt_row_id) if a.receipt_row_id else None)
-
-
-def _outs(session: Session, rows: list[TaxAssessment]) -> list[AssessmentOut]:
-    names = orgs.org_names(session, {r.office_org_id for r in rows})
-    rids = {r.receipt_row_id for r in rows if r.receipt_row_id}
-    receipts = {r.id: r.receipt_no for r in session.scalars(select(TaxReceipt).where(TaxReceipt.id.in_(rids)))} \
-        if rids else {}
-    today = _today()
-    outs = [_out(r, names, receipts, today) for r in rows]
-    for o, r in zip(outs, rows, strict=True):
-        if r.status == "paid" and r.receipt_row_id:
-            o.surcharge_fen = _paid_surcharge(session, r)
-            o.total_fen = o.amount_fen + o.surcharge_fen
-    return outs
-
-
-def _paid_surcharge(session: Session, a: TaxAssessment) -> int:
-    receipt = session.get(TaxReceipt, a.receipt_row_id)
+def _paid_surcharge(a: TaxAssessment, receipt: TaxReceipt | None) -> int:
+    """The late surcharge a paid assessment carried, as its receipt printed it."""
     for item in (receipt.items if receipt else []):
         if item["assessment_id"] == a.public_id:
             return int(item["surcharge_fen"])
     return 0
+
+
+def _out(a: TaxAssessment, names: dict[str, str], receipts: dict[int, TaxReceipt], today: date) -> AssessmentOut:
+    spec = rules.ITEMS[a.item]
+    receipt = receipts.get(a.receipt_row_id) if a.receipt_row_id else None
+    if a.status == "paid":
+        surcharge = _paid_surcharge(a, receipt)
+    else:
+        surcharge = rules.late_surcharge(a.amount_fen, a.due_on, today)
+    return AssessmentOut(assessment_id=a.public_id, citizen_id=a.citizen_id, office_org_id=a.office_org_id,
+                         office_name=names.get(a.office_org_id), item=a.item, item_name_zh=spec["zh"],
+                         item_name_en=spec["en"], period=a.period, description=a.description,
+                         amount_fen=a.amount_fen, due_on=a.due_on, status=a.status, surcharge_fen=surcharge,
+                         total_fen=a.amount_fen + surcharge, paid_at=a.paid_at,
+                         receipt_no=receipt.receipt_no if receipt else None)
+
+
+def _outs(session: Session, rows: list[TaxAssessment]) -> list[AssessmentOut]:
+    """The assessments as shown, with their offices' names and their receipts read once for all rows."""
+    names = orgs.org_names(session, {r.office_org_id for r in rows})
+    rids = {r.receipt_row_id for r in rows if r.receipt_row_id}
+    receipts = {r.id: r for r in session.scalars(select(TaxReceipt).where(TaxReceipt.id.in_(rids)))} if rids else {}
+    today = _today()
+    return [_out(r, names, receipts, today) for r in rows]
 
 
 def issue_assessment(session: Session, *, office_org_id: str, assessment: AssessmentIn,
@@ -209,8 +203,8 @@ def receipt_message(r: TaxReceipt) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def _receipt_out(session: Session, r: TaxReceipt) -> ReceiptOut:
-    names = orgs.org_names(session, {r.office_org_id})
+def _receipt_out(session: Session, r: TaxReceipt, names: dict[str, str] | None = None) -> ReceiptOut:
+    names = orgs.org_names(session, {r.office_org_id}) if names is None else names
     return ReceiptOut(receipt_no=r.receipt_no, citizen_id=r.citizen_id, payer_name_masked=r.payer_name_masked,
                       office_org_id=r.office_org_id, office_name=names.get(r.office_org_id),
                       items=[ReceiptItem(assessment_id=i["assessment_id"], item=i["item"],
@@ -281,9 +275,10 @@ def get_receipt(session: Session, *, receipt_no: str, citizen_id: str | None = N
 
 
 def receipts_of(session: Session, *, citizen_id: str) -> list[ReceiptOut]:
-    rows = session.scalars(select(TaxReceipt).where(TaxReceipt.citizen_id == citizen_id)
-                           .order_by(TaxReceipt.id.desc()).limit(100))
-    return [_receipt_out(session, r) for r in rows]
+    rows = list(session.scalars(select(TaxReceipt).where(TaxReceipt.citizen_id == citizen_id)
+                                .order_by(TaxReceipt.id.desc()).limit(100)))
+    names = orgs.org_names(session, {r.office_org_id for r in rows})
+    return [_receipt_out(session, r, names) for r in rows]
 
 
 def verify_receipt(session: Session, *, receipt_no: str, signature: str | None = None) -> VerifyOut:

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from onecity.authz import PUBLIC, Principal, allow
 from onecity.deps import DbSession
-from onecity.services.traffic import qr, service, signing_key
+from onecity.services.traffic import service, signing_key
 from onecity.services.traffic.schemas import (
     DecisionQrOut,
     LicenceIn,
@@ -28,6 +28,7 @@ from onecity.services.traffic.schemas import (
     ViolationIn,
     ViolationOut,
 )
+from onecity.web import qr as qrcode
 
 router = APIRouter(tags=["services-traffic"])
 
@@ -95,7 +96,7 @@ def authority_qr(decision_no: DecisionNo, db: DbSession, p: Principal = Depends(
 def authority_qr_png(decision_no: DecisionNo, db: DbSession, p: Principal = Depends(STAFF)) -> Response:
     assert p.org_id is not None
     out = service.decision_qr(db, decision_no=decision_no, authority_org_id=p.org_id)
-    return Response(qr.png(out.payload), media_type="image/png")
+    return Response(qrcode.png(out.payload), media_type="image/png")
 
 
 @router.post("/v1/services/traffic/authority/vehicles", response_model=VehicleOut, status_code=201)

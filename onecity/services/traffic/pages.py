@@ -26,9 +26,10 @@ from onecity.i18n import negotiate, t
 from onecity.identity.orgs import service as orgs
 from onecity.identity.orgs.console import console_allow, csrf_ok, csrf_token
 from onecity.payments.checkout import service as checkout
-from onecity.services.traffic import qr, service
+from onecity.services.traffic import service
 from onecity.services.traffic.errors import LicenceInvalid, NotAnAuthority, PlateInvalid, ViolationInvalid
 from onecity.services.traffic.schemas import LicenceIn, VehicleIn, ViolationIn
+from onecity.web import qr as qrcode
 from onecity.web.formatting import local, yuan
 from onecity.web.templating import render
 
@@ -97,7 +98,7 @@ def _decision(request: Request, db: DbSession, p: Principal, decision_no: str, *
         db.rollback()
         return _home(request, db, p, status=exc.status, error=exc.title(negotiate(request)))
     return _render(request, "traffic_decision.html", p, status=status, error=error, d=decision,
-                   qr_svg=qr.svg(code.payload, scale=3))
+                   qr_svg=qrcode.svg(code.payload, scale=3))
 
 
 @router.get("/app/services/traffic/decision/{decision_no}", response_class=HTMLResponse)
@@ -195,14 +196,14 @@ def console_decision(decision_no: str, request: Request, db: DbSession, p: Princ
     except DomainError as exc:
         db.rollback()
         return _console(request, db, p, status=exc.status, error=exc.title(negotiate(request)))
-    return _render(request, "traffic_console_decision.html", p, d=d, qr_svg=qr.svg(code.payload),
+    return _render(request, "traffic_console_decision.html", p, d=d, qr_svg=qrcode.svg(code.payload),
                    principal_kind=p.kind, org=orgs.get_org(db, p.org_id or ""))
 
 
 @router.get("/console/services/traffic/decisions/{decision_no}/qr.png")
 def console_qr_png(decision_no: str, db: DbSession, p: Principal = Depends(STAFF)) -> Response:
     code = service.decision_qr(db, decision_no=decision_no[:40], authority_org_id=p.org_id or "")
-    return Response(qr.png(code.payload), media_type="image/png",
+    return Response(qrcode.png(code.payload), media_type="image/png",
                     headers={"Content-Disposition": f'inline; filename="decision-{code.decision_no}.png"'})
 
 

@@ -53,22 +53,3 @@ def decode(payload: str) -> DecisionQr:
     except (ValueError, KeyError, TypeError) as exc:
         raise DecisionQrInvalid() from exc
 
-
-def png(payload: str, scale: int = 6) -> bytes:
-    import io
-
-    import segno
-
-    buf = io.BytesIO()
-    segno.make(payload, error="m", micro=False).save(buf, kind="png", scale=scale, border=4)
-    return buf.getvalue()
-
-
-def svg(payload: str, scale: int = 4) -> str:
-    import io
-
-    import segno
-
-    buf = io.BytesIO()
-    segno.make(payload, error="m", micro=False).save(buf, kind="svg", scale=scale, xmldecl=False, svgns=True)
-    return buf.getvalue().decode()

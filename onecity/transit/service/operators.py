@@ -27,7 +27,9 @@ class LoadedSystem:
     network_operator: dict[str, str]  # network_id → operator code
 
 
-_LOADED: dict[str, tuple[str, LoadedSystem]] = {}  # system_id → (config fingerprint, parsed)
+# system_id → (the config object last seen, its fingerprint, parsed); the object is kept so that a row
+# read again in the same session (same identity, same dict) skips re-serialising the config (~1 ms)
+_LOADED: dict[str, tuple[dict[str, Any], str, LoadedSystem]] = {}
 
 
 def _fingerprint(doc: dict[str, Any]) -> str:
@@ -65,12 +67,16 @@ def loaded(session: Session, system_id: str) -> LoadedSystem:
     row = session.scalars(select(TransitFareSystem).where(TransitFareSystem.system_id == system_id)).one_or_none()
     if row is None:
         raise InvalidTransitInput(f"no fare system {system_id}")
-    fp = _fingerprint(row.config)
     hit = _LOADED.get(system_id)
-    if hit is None or hit[0] != fp:
-        hit = (fp, _load(row.config))
-        _LOADED[system_id] = hit
-    return hit[1]
+    if hit is not None and hit[0] is row.config:
+        return hit[2]
+    fp = _fingerprint(row.config)
+    if hit is None or hit[1] != fp:
+        hit = (row.config, fp, _load(row.config))
+    else:
+        hit = (row.config, fp, hit[2])
+    _LOADED[system_id] = hit
+    return hit[2]
 
 
 def operator_account_key(org_id: str) -> str:

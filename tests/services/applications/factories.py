@@ -127,6 +127,18 @@ def submit_as(session: Session, item: ServiceItemOut, p: Person, form: dict[str,
                        actor=citizen_principal(p), **kw)
 
 
+def claimed(session: Session, **item_kw: Any) -> tuple[Agency, ServiceItemOut, Person, Principal, Any]:
+    """An agency's item (`item_kw` as for make_item), an applicant who submitted it and a reviewer who
+    claimed it: (agency, item, applicant, reviewer, the submitted application)."""
+    agency = make_agency(session)
+    item = make_item(session, agency, **item_kw)
+    p = applicant(session)
+    _s, reviewer = staff_of(session, agency)
+    a = submit_as(session, item, p)
+    apps.act(session, application_id=a.id, action="claim", principal=reviewer)
+    return agency, item, p, reviewer, a
+
+
 def png_bytes(extra: int = 0) -> bytes:
     """A real (tiny) PNG, optionally padded past its end (still sniffed as PNG)."""
     import base64

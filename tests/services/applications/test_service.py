@@ -37,6 +37,7 @@ from tests.services.applications.factories import (
     PDF_BYTES,
     applicant,
     citizen_principal,
+    claimed,
     make_agency,
     make_item,
     png_bytes,
@@ -154,13 +155,8 @@ def test_only_the_assignee_decides_and_roles_are_enforced(session: Session) -> N
 
 
 def test_request_info_then_resubmit_with_changed_data_and_withdraw(session: Session) -> None:
-    agency = make_agency(session)
-    item = make_item(session, agency)
-    p = applicant(session)
-    _s, reviewer = staff_of(session, agency)
+    _agency, _item, p, reviewer, a = claimed(session)
     me = citizen_principal(p)
-    a = submit_as(session, item, p)
-    apps.act(session, application_id=a.id, action="claim", principal=reviewer)
     a = apps.act(session, application_id=a.id, action="request_info", principal=reviewer, reason="请上传证件照")
     assert a.state == "needs_info" and a.outcome is None
     photo = apps.store_attachment(session, citizen_id=p.id, filename="me.png", data=png_bytes())
@@ -221,12 +217,7 @@ def test_an_effect_failing_fails_the_whole_approval(session: Session) -> None:
     def _fails(session: Session, application: Any, config: dict[str, Any]) -> None:
         raise EffectFailed(detail="registry is down")
 
-    agency = make_agency(session)
-    item = make_item(session, agency, on_approve=[_issue(), {"effect": "test.always_fails"}])
-    p = applicant(session)
-    _s, reviewer = staff_of(session, agency)
-    a = submit_as(session, item, p)
-    apps.act(session, application_id=a.id, action="claim", principal=reviewer)
+    _agency, _item, p, reviewer, a = claimed(session, on_approve=[_issue(), {"effect": "test.always_fails"}])
     session.commit()
     before = _counts(session)
     with pytest.raises(DomainError):
@@ -239,13 +230,8 @@ def test_an_effect_failing_fails_the_whole_approval(session: Session) -> None:
 
 
 def test_review_then_pay_collects_the_fee_or_changes_nothing(session: Session) -> None:
-    agency = make_agency(session)
-    item = make_item(session, agency, workflow="review_then_pay", fee_fen=2_000)
-    p = applicant(session)
-    _s, reviewer = staff_of(session, agency)
+    agency, _item, p, reviewer, a = claimed(session, workflow="review_then_pay", fee_fen=2_000)
     me = citizen_principal(p)
-    a = submit_as(session, item, p)
-    apps.act(session, application_id=a.id, action="claim", principal=reviewer)
     a = apps.act(session, application_id=a.id, action="approve", principal=reviewer)
     assert a.state == "awaiting_payment" and a.payment.state == "due" and a.credential_id is None
     session.commit()
@@ -326,12 +312,7 @@ def test_prefill_asks_for_consent_then_fills_from_the_certificate(session: Sessi
 
 def test_waiting_on_the_applicant_is_not_overdue(session: Session) -> None:
     """补正 stops the agency's clock: past the time limit in needs_info is not overdue, nor noted."""
-    agency = make_agency(session)
-    item = make_item(session, agency, time_limit_days=1)
-    p = applicant(session)
-    _s, reviewer = staff_of(session, agency)
-    a = submit_as(session, item, p)
-    apps.act(session, application_id=a.id, action="claim", principal=reviewer)
+    agency, _item, p, reviewer, a = claimed(session, time_limit_days=1)
     apps.act(session, application_id=a.id, action="request_info", principal=reviewer, reason="请补充考试日期")
     clock.freeze(clock.now() + timedelta(days=5))
     assert apps.mark_overdue(session) == 0

@@ -26,6 +26,7 @@ from tests.identity.factories import sms_gateway
 from tests.services.applications.factories import (
     applicant,
     citizen_principal,
+    claimed,
     make_agency,
     make_item,
     staff_of,
@@ -61,13 +62,8 @@ def _sms_events(session: Session) -> int:
 
 def test_sms_for_more_info_rejected_and_approved_only(session: Session, gateway: SimulatedSmsGateway,
                                                      caplog: pytest.LogCaptureFixture) -> None:
-    agency = make_agency(session)
-    item = make_item(session, agency)
-    p = applicant(session)
-    _s, reviewer = staff_of(session, agency)
+    _agency, _item, p, reviewer, a = claimed(session)
     me = citizen_principal(p)
-    a = submit_as(session, item, p)
-    apps.act(session, application_id=a.id, action="claim", principal=reviewer)
     assert _sms_events(session) == 0  # submitted, claimed: the inbox notice is enough
     apps.act(session, application_id=a.id, action="request_info", principal=reviewer, reason="请补充考试日期")
     assert _sms_events(session) == 1

@@ -17,19 +17,14 @@ from onecity import clock
 from onecity.identity.models import Citizen
 from onecity.payments.wallet import service as wallet
 from onecity.services.bills import service
-from onecity.services.bills.rules import luhn_ok, mod11_digit
+from onecity.services.bills.rules import luhn_digit, mod11_digit
 from onecity.services.bills.schemas import BillerProfileIn, DispatchOut
 from tests.identity.factories import make_citizen
 from tests.identity.orgs.factories import make_org
 from tests.payments.trade.factories import fund_wallet
 
-
-def luhn_complete(body: str) -> str:
-    return next(body + str(d) for d in range(10) if luhn_ok(body + str(d)))
-
-
-WATER_NO = luhn_complete("075512345")  # 10 digits, Luhn
-WATER_NO_2 = luhn_complete("075598765")
+WATER_NO = "075512345" + luhn_digit("075512345")  # 10 digits, Luhn
+WATER_NO_2 = "075598765" + luhn_digit("075598765")
 POWER_NO = "0300123456789"  # 13 digits
 GAS_BODY = "44030012"
 GAS_NO = GAS_BODY + mod11_digit(GAS_BODY)
@@ -97,6 +92,21 @@ def add_and_pay(session: Session, *, citizen_id: str, org_id: str, account_no: s
     paid = service.pay_bill(session, target=target, bills=bills, bill_id=bill_id, amount=amount, actor=citizen_id)
     session.commit()
     return paid.payment_id
+
+
+def phone_account(session: Session, *, balance: int) -> tuple[str, Citizen, service.Target]:
+    """(biller org, citizen, target): a phone biller (simulated) where PHONE_NO is open, and a citizen
+    holding `balance` fen who added it as "我的手机", located for paying; commits before adding."""
+    org = make_biller(session, "phone")
+    session.commit()
+    sim = install_sim(org)
+    c = citizen(session, balance=balance)
+    session.commit()
+    sim.open_account(PHONE_NO)
+    acc = service.add_account(session, citizen_id=c.public_id, biller_org_id=org, account_no=PHONE_NO, alias="我的手机",
+                              actor=c.public_id)
+    target = service.locate(session, citizen_id=c.public_id, account_id=acc.account_id, scope="pay_bills")
+    return org, c, target
 
 
 def relatives(session: Session, *, scopes: list[str], balance: int = 0) -> tuple[Citizen, Citizen]:

@@ -27,13 +27,13 @@ from onecity.services.bills.errors import (
 )
 from onecity.services.bills.models import BillPayment
 from tests.services.bills.factories import (
-    PHONE_NO,
     WATER_NO,
     WATER_NO_2,
     add_and_pay,
     citizen,
     install_sim,
     make_biller,
+    phone_account,
     run_dispatch,
     wallet_fen,
 )
@@ -271,15 +271,7 @@ def test_bad_input_changes_nothing(session):
 
 def test_phone_top_up_with_fixed_amounts(session):
     clock.freeze(T0)
-    org = make_biller(session, "phone")
-    session.commit()
-    sim = install_sim(org)
-    c = citizen(session, balance=20_000)
-    session.commit()
-    sim.open_account(PHONE_NO)
-    acc = service.add_account(session, citizen_id=c.public_id, biller_org_id=org, account_no=PHONE_NO, alias="我的手机",
-                              actor=c.public_id)
-    target = service.locate(session, citizen_id=c.public_id, account_id=acc.account_id, scope="pay_bills")
+    org, c, target = phone_account(session, balance=20_000)
     session.commit()
     assert service.fetch_from_biller(target) == []
     allowed = service.get_biller(session, org).topup_amounts

@@ -13,22 +13,22 @@ from onecity.db import transaction
 from onecity.services.applications import service as applications
 from onecity.services.bills import service
 from onecity.services.bills.models import AutopayRun, BillPayment
-from tests.services.bills.factories import PHONE_NO, WATER_NO, citizen, install_sim, make_biller, run_dispatch
+from tests.services.bills.factories import (
+    PHONE_NO,
+    WATER_NO,
+    citizen,
+    install_sim,
+    make_biller,
+    phone_account,
+    run_dispatch,
+)
 
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Shenzhen
 
 
 def test_a_top_up_keeps_the_phone_number_masked_and_still_reaches_the_biller(session):
     clock.freeze(T0)
-    org = make_biller(session, "phone")
-    session.commit()
-    sim = install_sim(org)
-    c = citizen(session, balance=20_000)
-    session.commit()
-    sim.open_account(PHONE_NO)
-    acc = service.add_account(session, citizen_id=c.public_id, biller_org_id=org, account_no=PHONE_NO, alias="我的手机",
-                              actor=c.public_id)
-    target = service.locate(session, citizen_id=c.public_id, account_id=acc.account_id, scope="pay_bills")
+    org, c, target = phone_account(session, balance=20_000)
     paid = service.top_up(session, target=target, amount=5_000, allowed=[5_000], actor=c.public_id)
     session.commit()
     assert run_dispatch().confirmed == 1  # the biller got the whole number: it topped up 13812345678

@@ -14,6 +14,7 @@ from onecity.services.bills.errors import AccountNumberInvalid, PaymentStateInva
 def test_luhn_and_mod11_worked_examples():
     # Luhn: 7992739871|3 — doubling every second digit from the right gives 7+9+9+4+7+6+9+7+7+2+3 = 70 ≡ 0 (mod 10).
     assert rules.luhn_ok("79927398713") and not rules.luhn_ok("79927398710")
+    assert rules.luhn_digit("7992739871") == "3"
     # mod 11 over "44030012", weights 2..7 from the right: 2·2+1·3+0·4+0·5+3·6+0·7+4·2+4·3 = 45;
     # 45 mod 11 = 1; 11 − 1 = 10 → "X".
     assert rules.mod11_digit("44030012") == "X"

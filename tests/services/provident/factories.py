@@ -12,16 +12,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onecity import clock
+from onecity.authz import Principal
 from onecity.identity.orgs.models import Org
+from onecity.outbox import Event, OutboxEvent
+from onecity.services.applications import service as applications
 from onecity.services.catalogue import service as catalogue
 from onecity.services.catalogue.schemas import ServiceItemIn
-from onecity.services.provident import rules, service
+from onecity.services.provident import rules, service, subscribers
 from onecity.services.provident.items import item_definitions
 from onecity.services.provident.schemas import AccountIn, AccountOut, ContributionLineIn
-from tests.identity.orgs.factories import make_org
+from tests.identity.orgs.factories import make_org, make_staff
 
 
 def make_centre(session: Session) -> Org:
@@ -65,3 +69,18 @@ def withdrawal(reason: str = "rent", amount_fen: int = 150_000, grant: str = "fg
     from onecity.services.provident.schemas import WithdrawalIn
 
     return WithdrawalIn(reason=reason, amount_fen=amount_fen, face_grant=grant, **kw)  # type: ignore[arg-type]
+
+
+def reviewer(session: Session, centre: Org) -> Principal:
+    """A reviewer of the centre, as the applications console acts."""
+    staff = make_staff(session, centre, roles=["reviewer"])
+    return Principal(kind="staff", id=staff.public_id, org_id=centre.public_id, roles=frozenset({"reviewer"}))
+
+
+def deliver_application_events(session: Session) -> None:
+    """Hand the applications' outbox events written in this session to the provident subscriber, as
+    the worker does after commit."""
+    for e in session.scalars(select(OutboxEvent).where(OutboxEvent.topic == applications.TOPIC)
+                             .order_by(OutboxEvent.id)):
+        subscribers.release_when_refused(session, Event(event_id=e.event_id, topic=e.topic, payload=e.payload,
+                                                        created_at=e.created_at))

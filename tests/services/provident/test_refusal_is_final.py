@@ -6,43 +6,16 @@ is still offered and still pays."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onecity.authz import Principal
 from onecity.identity.orgs.models import Org
-from onecity.outbox import Event, OutboxEvent
 from onecity.services.applications import service as applications
-from onecity.services.provident import service, subscribers
+from onecity.services.provident import service
 from onecity.services.provident.service import WITHDRAW_ACT
 from onecity.services.workflow.errors import IllegalTransition
-from tests.identity.family.factories import Person, make_face_grant, person
-from tests.identity.orgs.factories import make_staff
-from tests.services.provident.factories import make_account, make_centre, withdrawal
-
-
-@pytest.fixture
-def centre(session: Session) -> Org:
-    return make_centre(session)
-
-
-@pytest.fixture
-def wang(session: Session, centre: Org) -> Person:
-    p = person(session)
-    make_account(session, p.id, months=24)  # 86,400.00
-    return p
-
-
-def _reviewer(session: Session, centre: Org) -> Principal:
-    staff = make_staff(session, centre, roles=["reviewer"])
-    return Principal(kind="staff", id=staff.public_id, org_id=centre.public_id, roles=frozenset({"reviewer"}))
-
-
-def _deliver(session: Session) -> None:
-    for e in session.scalars(select(OutboxEvent).where(OutboxEvent.topic == applications.TOPIC)
-                             .order_by(OutboxEvent.id)):
-        subscribers.release_when_refused(session, Event(event_id=e.event_id, topic=e.topic, payload=e.payload,
-                                                        created_at=e.created_at))
+from tests.identity.family.factories import Person, make_face_grant
+from tests.services.provident.factories import deliver_application_events, reviewer, withdrawal
 
 
 def _referred(session: Session, wang: Person) -> str:
@@ -63,11 +36,11 @@ def test_the_items_run_the_final_workflow(session: Session, centre: Org) -> None
 
 def test_a_rejected_withdrawal_offers_no_resubmit(session: Session, centre: Org, wang: Person) -> None:
     app_id = _referred(session, wang)
-    staff = _reviewer(session, centre)
+    staff = reviewer(session, centre)
     applications.act(session, application_id=app_id, action="claim", principal=staff)
     a = applications.act(session, application_id=app_id, action="reject", principal=staff, reason="租赁备案不符")
     assert (a.state, a.outcome) == ("rejected", "rejected")
-    _deliver(session)
+    deliver_application_events(session)
     me = Principal(kind="citizen", id=wang.id, real_name_verified=True)
     seen = applications.get_application(session, application_id=app_id, citizen_id=wang.id, viewer=me)
     assert seen.available_actions == []
@@ -83,10 +56,10 @@ def test_a_rejected_withdrawal_offers_no_resubmit(session: Session, centre: Org,
 
 def test_more_information_keeps_the_hold_and_resubmits(session: Session, centre: Org, wang: Person) -> None:
     app_id = _referred(session, wang)
-    staff = _reviewer(session, centre)
+    staff = reviewer(session, centre)
     applications.act(session, application_id=app_id, action="claim", principal=staff)
     applications.act(session, application_id=app_id, action="request_info", principal=staff, reason="请上传租赁备案")
-    _deliver(session)
+    deliver_application_events(session)
     assert service.get_account(session, citizen_id=wang.id).held_fen == 200_000
     me = Principal(kind="citizen", id=wang.id, real_name_verified=True)
     a = applications.act(session, application_id=app_id, action="resubmit", principal=me)

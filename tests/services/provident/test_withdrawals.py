@@ -10,28 +10,14 @@ from sqlalchemy.orm import Session
 
 from onecity.identity.face import service as face
 from onecity.identity.orgs.models import Org
-from onecity.outbox import Event, OutboxEvent
 from onecity.payments.wallet import service as wallet
 from onecity.services.applications import service as applications
-from onecity.services.provident import service, subscribers
+from onecity.services.provident import service
 from onecity.services.provident.errors import WithdrawalRefused
 from onecity.services.provident.models import HpfWithdrawal
 from onecity.services.provident.service import WITHDRAW_ACT
 from tests.identity.family.factories import Person, make_face_grant, person
-from tests.identity.orgs.factories import make_staff
-from tests.services.provident.factories import make_account, make_centre, withdrawal
-
-
-@pytest.fixture
-def centre(session: Session) -> Org:
-    return make_centre(session)
-
-
-@pytest.fixture
-def wang(session: Session, centre: Org) -> Person:
-    p = person(session)
-    make_account(session, p.id, months=24)  # 86,400.00
-    return p
+from tests.services.provident.factories import deliver_application_events, make_account, reviewer, withdrawal
 
 
 def _grant(session: Session, p: Person) -> str:
@@ -103,10 +89,7 @@ def test_too_few_months_is_refused(session: Session, centre: Org) -> None:
 
 
 def _staff_decides(session: Session, centre: Org, application_id: str, action: str, reason: str | None = None):  # type: ignore[no-untyped-def]
-    staff = make_staff(session, centre, roles=["reviewer"])
-    from onecity.authz import Principal
-
-    p = Principal(kind="staff", id=staff.public_id, org_id=centre.public_id, roles=frozenset({"reviewer"}))
+    p = reviewer(session, centre)
     applications.act(session, application_id=application_id, action="claim", principal=p)
     return applications.act(session, application_id=application_id, action=action, principal=p, reason=reason)
 
@@ -136,15 +119,6 @@ def test_purchase_goes_to_staff_holding_the_amount_then_is_paid(session: Session
     assert err.value.code == "hpf_property_used"
 
 
-def _deliver_application_events(session: Session) -> None:
-    """Hand the applications' outbox events written in this session to the provident subscriber, as
-    the worker does after commit."""
-    for e in session.scalars(select(OutboxEvent).where(OutboxEvent.topic == applications.TOPIC)
-                             .order_by(OutboxEvent.id)):
-        subscribers.release_when_refused(session, Event(event_id=e.event_id, topic=e.topic, payload=e.payload,
-                                                        created_at=e.created_at))
-
-
 def test_a_rejected_withdrawal_releases_the_hold(session: Session, centre: Org, wang: Person) -> None:
     w = service.request_withdrawal(session, citizen_id=wang.id, data=withdrawal(
         amount_fen=200_000, registered_lease=True, grant=_grant(session, wang)), actor="t")
@@ -152,7 +126,7 @@ def test_a_rejected_withdrawal_releases_the_hold(session: Session, centre: Org, 
     assert service.get_account(session, citizen_id=wang.id).available_fen == 8_640_000 - 200_000
     app = _staff_decides(session, centre, w.application_id or "", "reject", "租赁备案不符 lease not registered")
     assert app.state == "rejected"
-    _deliver_application_events(session)
+    deliver_application_events(session)
     out = service.get_withdrawal(session, withdrawal_id=w.withdrawal_id)
     assert out.status == "refused" and out.refusal
     acc = service.get_account(session, citizen_id=wang.id)

@@ -335,18 +335,24 @@ def list_items(session: Session, *, city_code: str | None = None, agency_org_id:
     return outs(session, rows)
 
 
+def most_used(items: list[ServiceItemOut], limit: int) -> list[ServiceItemOut]:
+    """`items` most used first (ties: recommended first, then code), at most `limit`."""
+    return sorted(items, key=lambda i: (-i.popularity, not i.recommended, i.code))[:limit]
+
+
+def recommended_of(items: list[ServiceItemOut], limit: int) -> list[ServiceItemOut]:
+    """The recommended ones of `items`, most used first, at most `limit`."""
+    return sorted((i for i in items if i.recommended), key=lambda i: (-i.popularity, i.code))[:limit]
+
+
 def popular(session: Session, *, city_code: str | None = None, limit: int = 8) -> list[ServiceItemOut]:
     """The most used published services (ties: recommended first, then code)."""
-    items = list_items(session, city_code=city_code)
-    items.sort(key=lambda i: (-i.popularity, not i.recommended, i.code))
-    return items[:limit]
+    return most_used(list_items(session, city_code=city_code), limit)
 
 
 def recommended(session: Session, *, city_code: str | None = None, limit: int = 8) -> list[ServiceItemOut]:
     """Published services the city recommends, most used first."""
-    items = [i for i in list_items(session, city_code=city_code) if i.recommended]
-    items.sort(key=lambda i: (-i.popularity, i.code))
-    return items[:limit]
+    return recommended_of(list_items(session, city_code=city_code), limit)
 
 
 # --- writing --------------------------------------------------------------------------------------
